@@ -1,0 +1,400 @@
+//! Cutting a framed byte stream into chunks of whole records that can be parsed independently, in parallel.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::SourceError;
+use crate::framing::{Framer, Step};
+
+/// Bytes of an oversized record kept for its reject's excerpt.
+const OVERSIZED_EXCERPT: usize = 512;
+/// Bytes asked of the reader at a time.
+const READ_BLOCK: usize = 1 << 20;
+
+/// Options of the [`ChunkAssembler`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkOptions {
+    /// A chunk is cut once it holds at least this many bytes of whole records.
+    pub chunk_bytes: usize,
+    /// A record longer than this is not kept: it becomes a `record_too_large` reject and reading goes on.
+    pub max_record_bytes: usize,
+}
+
+impl Default for ChunkOptions {
+    fn default() -> Self {
+        ChunkOptions { chunk_bytes: 4 << 20, max_record_bytes: 1 << 20 }
+    }
+}
+
+/// Something wrong with a record that the framing itself saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanFlaw {
+    /// Longer than `max_record_bytes`; only its first bytes were kept.
+    TooLarge,
+    /// The input ended (or broke) in the middle of the record.
+    Truncated(&'static str),
+}
+
+/// Where one record lies in a [`Chunk`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSpan {
+    /// Start of the record's kept bytes in [`Chunk::data`].
+    pub start: usize,
+    /// Number of bytes kept in [`Chunk::data`] (less than `length` for an oversized record).
+    pub kept: usize,
+    /// The record's true length in the input.
+    pub length: u64,
+    /// 0-based index of the record within its input.
+    pub index: u64,
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// A problem the framing found, if any.
+    pub flaw: Option<SpanFlaw>,
+}
+
+/// A run of whole records from one input.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// Name of the input (its path, or `-` for standard input).
+    pub file: Arc<str>,
+    /// 0-based position of the chunk within its input.
+    pub seq: u64,
+    /// Offset of `data[0]` within the decompressed input.
+    pub base_offset: u64,
+    /// The bytes; records lie where `records` says, gaps between them are ignored.
+    pub data: Vec<u8>,
+    /// The records, in input order.
+    pub records: Vec<RecordSpan>,
+}
+
+impl Chunk {
+    /// The kept bytes of a record.
+    pub fn bytes(&self, span: &RecordSpan) -> &[u8] {
+        &self.data[span.start..span.start + span.kept]
+    }
+
+    /// Offset of a record within the decompressed input.
+    pub fn offset(&self, span: &RecordSpan) -> u64 {
+        self.base_offset + span.start as u64
+    }
+}
+
+/// Turns pushed bytes into [`Chunk`]s of whole records, whatever the split of the pushes.
+pub struct ChunkAssembler {
+    framer: Box<dyn Framer>,
+    options: ChunkOptions,
+    file: Arc<str>,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already scanned by the framer.
+    scanned: usize,
+    /// Offset of `buf[0]` in the input.
+    buf_offset: u64,
+    records: Vec<RecordSpan>,
+    open: Option<OpenRecord>,
+    newlines: u64,
+    next_index: u64,
+    next_seq: u64,
+}
+
+struct OpenRecord {
+    start: usize,
+    length: u64,
+    line: u64,
+    oversized: bool,
+}
+
+impl ChunkAssembler {
+    /// An assembler for one input.
+    pub fn new(file: Arc<str>, framer: Box<dyn Framer>, options: ChunkOptions) -> Self {
+        ChunkAssembler {
+            framer,
+            options,
+            file,
+            buf: Vec::new(),
+            scanned: 0,
+            buf_offset: 0,
+            records: Vec::new(),
+            open: None,
+            newlines: 0,
+            next_index: 0,
+            next_seq: 0,
+        }
+    }
+
+    /// Appends input bytes and frames them.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        self.scan();
+    }
+
+    /// Mutable access to spare capacity for reading straight into the buffer; call [`Self::commit`] after.
+    fn read_from(&mut self, reader: &mut dyn Read) -> std::io::Result<usize> {
+        let len = self.buf.len();
+        self.buf.resize(len + READ_BLOCK, 0);
+        let result = reader.read(&mut self.buf[len..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        self.buf.truncate(len + n);
+        self.scan();
+        result
+    }
+
+    fn scan(&mut self) {
+        while self.scanned < self.buf.len() {
+            let step = self.framer.scan(&self.buf[self.scanned..]);
+            let (n, ends) = match step {
+                Step::Gap(n) => {
+                    self.newlines += count_newlines(&self.buf[self.scanned..self.scanned + n]);
+                    self.scanned += n;
+                    continue;
+                }
+                Step::Unwrap(n) => {
+                    // The tentative record was an envelope: its bytes are a gap after all.
+                    self.open = None;
+                    self.newlines += count_newlines(&self.buf[self.scanned..self.scanned + n]);
+                    self.scanned += n;
+                    continue;
+                }
+                Step::Part(n) => (n, false),
+                Step::End(n) => (n, true),
+            };
+            if n == 0 {
+                break;
+            }
+            let open = self.open.get_or_insert(OpenRecord {
+                start: self.scanned,
+                length: 0,
+                line: self.newlines + 1,
+                oversized: false,
+            });
+            open.length += n as u64;
+            self.newlines += count_newlines(&self.buf[self.scanned..self.scanned + n]);
+            self.scanned += n;
+            if open.length > self.options.max_record_bytes as u64 {
+                // Keep only an excerpt so that a single huge record cannot exhaust memory.
+                open.oversized = true;
+                let keep_to = open.start + OVERSIZED_EXCERPT;
+                if self.scanned > keep_to {
+                    self.buf.drain(keep_to..self.scanned);
+                    self.scanned = keep_to;
+                }
+            }
+            if ends {
+                self.close_open(None);
+            }
+        }
+    }
+
+    fn close_open(&mut self, truncated: Option<&'static str>) {
+        let Some(open) = self.open.take() else { return };
+        let kept = self.scanned - open.start;
+        let flaw = match truncated {
+            Some(why) => Some(SpanFlaw::Truncated(why)),
+            None if open.oversized => Some(SpanFlaw::TooLarge),
+            None => None,
+        };
+        self.records.push(RecordSpan {
+            start: open.start,
+            kept,
+            length: open.length,
+            index: self.next_index,
+            line: open.line,
+            flaw,
+        });
+        self.next_index += 1;
+    }
+
+    /// Takes the whole records gathered so far if they fill a chunk, or whatever there is when `force` is set.
+    pub fn take_chunk(&mut self, force: bool) -> Option<Chunk> {
+        let cut = self.open.as_ref().map_or(self.scanned, |o| o.start);
+        let enough = self.records.last().is_some_and(|r| r.start + r.kept >= self.options.chunk_bytes);
+        if self.records.is_empty() || !(enough || force) {
+            return None;
+        }
+        let rest = self.buf.split_off(cut);
+        let data = std::mem::replace(&mut self.buf, rest);
+        let chunk = Chunk {
+            file: self.file.clone(),
+            seq: self.next_seq,
+            base_offset: self.buf_offset,
+            data,
+            records: std::mem::take(&mut self.records),
+        };
+        self.next_seq += 1;
+        self.buf_offset += cut as u64;
+        self.scanned -= cut;
+        if let Some(open) = self.open.as_mut() {
+            open.start -= cut;
+        }
+        Some(chunk)
+    }
+
+    /// The input ended: closes the open record (as complete, or as truncated when the framing says it is cut
+    /// off, or when `broken` tells why the input broke off) and returns the last chunk.
+    pub fn finish(&mut self, broken: Option<&'static str>) -> Option<Chunk> {
+        let framed = self.framer.finish();
+        if self.open.is_some() {
+            match (broken, framed) {
+                (Some(why), _) => self.close_open(Some(why)),
+                (None, Err(why)) => self.close_open(Some(why)),
+                (None, Ok(_)) => self.close_open(None),
+            }
+        }
+        self.take_chunk(true)
+    }
+
+    /// The records framed so far that are still waiting to be taken.
+    pub fn pending_records(&self) -> usize {
+        self.records.len()
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Reads an input and yields its chunks.
+pub struct Chunker<R> {
+    reader: R,
+    assembler: ChunkAssembler,
+    done: bool,
+    error: Option<SourceError>,
+}
+
+impl<R: Read> Chunker<R> {
+    /// A chunker over `reader`; `head` holds bytes already taken from the reader (to sniff the format).
+    pub fn new(reader: R, head: &[u8], assembler: ChunkAssembler) -> Self {
+        let mut assembler = assembler;
+        assembler.push(head);
+        Chunker { reader, assembler, done: false, error: None }
+    }
+
+    /// The next chunk, `None` at the end of the input. A read error is returned once, after the chunk holding the
+    /// records read before it (the record it cut off is flagged truncated).
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>, SourceError> {
+        loop {
+            if self.done {
+                return match self.error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+            if let Some(chunk) = self.assembler.take_chunk(false) {
+                return Ok(Some(chunk));
+            }
+            match self.assembler.read_from(&mut self.reader) {
+                Ok(0) => {
+                    self.done = true;
+                    if let Some(chunk) = self.assembler.finish(None) {
+                        return Ok(Some(chunk));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.done = true;
+                    let offset = self.assembler.buf_offset + self.assembler.buf.len() as u64;
+                    self.error =
+                        Some(SourceError::Read { file: self.assembler.file.to_string(), offset, source: e });
+                    if let Some(chunk) = self.assembler.finish(Some("the input broke off in this record")) {
+                        return Ok(Some(chunk));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for Chunker<R> {
+    type Item = Result<Chunk, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_chunk().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framing::{CsvFramer, LineFramer};
+
+    fn records_of(chunks: &[Chunk]) -> Vec<(String, u64, u64, Option<SpanFlaw>)> {
+        chunks
+            .iter()
+            .flat_map(|c| {
+                c.records.iter().map(|r| {
+                    (String::from_utf8_lossy(c.bytes(r)).into_owned(), r.line, c.offset(r), r.flaw)
+                })
+            })
+            .collect()
+    }
+
+    fn assemble(input: &[u8], piece: usize, options: ChunkOptions) -> Vec<Chunk> {
+        let mut a = ChunkAssembler::new("t".into(), Box::new(CsvFramer::new()), options);
+        let mut chunks = Vec::new();
+        for p in input.chunks(piece) {
+            a.push(p);
+            while let Some(c) = a.take_chunk(false) {
+                chunks.push(c);
+            }
+        }
+        chunks.extend(a.finish(None));
+        chunks
+    }
+
+    #[test]
+    fn chunks_are_the_same_records_whatever_the_split() {
+        let input = b"h1,h2\n\"a\nb\",1\n\nc,2\r\nd,3";
+        let options = ChunkOptions { chunk_bytes: 8, max_record_bytes: 1 << 20 };
+        let whole = records_of(&assemble(input, input.len(), options));
+        assert_eq!(whole.len(), 4);
+        assert_eq!(whole[1], ("\"a\nb\",1\n".to_string(), 2, 6, None));
+        assert_eq!(whole[2].1, 5, "line of the record after a blank line");
+        for piece in 1..input.len() {
+            assert_eq!(records_of(&assemble(input, piece, options)), whole, "piece {piece}");
+        }
+    }
+
+    #[test]
+    fn oversized_records_keep_an_excerpt_and_the_rest_goes_on() {
+        let mut input = b"short\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 5000));
+        input.extend(b"\nafter\n");
+        let options = ChunkOptions { chunk_bytes: 1 << 20, max_record_bytes: 1000 };
+        let mut a = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), options);
+        for p in input.chunks(100) {
+            a.push(p);
+        }
+        let chunk = a.finish(None).unwrap();
+        assert_eq!(chunk.records.len(), 3);
+        let big = &chunk.records[1];
+        assert_eq!(big.flaw, Some(SpanFlaw::TooLarge));
+        assert_eq!(big.length, 5001);
+        assert!(big.kept <= OVERSIZED_EXCERPT);
+        assert_eq!(chunk.bytes(&chunk.records[2]), b"after\n");
+        assert_eq!(chunk.records[2].line, 3);
+        assert!(chunk.data.len() < 1000, "the oversized record was not kept whole");
+    }
+
+    #[test]
+    fn a_read_error_flags_the_cut_record_and_is_returned_after_it() {
+        struct Broken(Vec<u8>);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "corrupt"));
+                }
+                let n = self.0.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let assembler = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), ChunkOptions::default());
+        let mut chunker = Chunker::new(Broken(b"one\ntwo\nthr".to_vec()), b"", assembler);
+        let chunk = chunker.next_chunk().unwrap().unwrap();
+        assert_eq!(chunk.records.len(), 3);
+        assert!(matches!(chunk.records[2].flaw, Some(SpanFlaw::Truncated(_))));
+        assert!(matches!(chunker.next_chunk(), Err(SourceError::Read { .. })));
+        assert!(chunker.next_chunk().unwrap().is_none());
+    }
+}

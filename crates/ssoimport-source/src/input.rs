@@ -1,0 +1,207 @@
+//! Inputs: files, directories and standard input, plain or compressed (gzip or zstd, found by their magic
+//! bytes, not by the file name).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::SourceError;
+
+/// Bytes of decompressed input kept to sniff its format.
+pub const HEAD_BYTES: usize = 64 << 10;
+
+/// One input to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The name used in rejects and the manifest: the path as given, or `-` for standard input.
+    pub name: Arc<str>,
+    /// Where the bytes come from.
+    pub location: Location,
+    /// Size on disk in bytes, when known (for progress).
+    pub size: Option<u64>,
+}
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// Compression of an input, found by its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip (one or more members).
+    Gzip,
+    /// Zstandard (one or more frames).
+    Zstd,
+}
+
+impl Compression {
+    /// Sniffs the compression from the first bytes of a stream.
+    pub fn sniff(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
+/// Expands the paths given on the command line into inputs: `-` is standard input, a directory stands for the
+/// files under it (recursively, sorted by path, hidden files skipped), anything else must be a readable file.
+pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceError> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        if path.as_os_str() == "-" {
+            inputs.push(Input { name: "-".into(), location: Location::Stdin, size: None });
+            continue;
+        }
+        let meta = std::fs::metadata(path)
+            .map_err(|source| SourceError::Open { file: path.display().to_string(), source })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)?;
+            if files.is_empty() {
+                return Err(SourceError::EmptyDirectory { dir: path.display().to_string() });
+            }
+            files.sort();
+            for file in files {
+                let size = std::fs::metadata(&file).ok().map(|m| m.len());
+                inputs.push(Input { name: file.display().to_string().into(), location: Location::File(file), size });
+            }
+        } else {
+            inputs.push(Input {
+                name: path.display().to_string().into(),
+                location: Location::File(path.to_path_buf()),
+                size: Some(meta.len()),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|source| SourceError::Open { file: dir.display().to_string(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| SourceError::Open { file: dir.display().to_string(), source })?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// An opened input: its decompressed bytes, the first of which are already in `head`.
+pub struct Opened {
+    /// The decompressed stream after `head`.
+    pub reader: Box<dyn Read + Send>,
+    /// The first bytes of the decompressed stream (up to [`HEAD_BYTES`]).
+    pub head: Vec<u8>,
+    /// The compression found.
+    pub compression: Compression,
+}
+
+/// Opens an input, sniffs and undoes its compression, and reads its first bytes. `progress`, if given, is
+/// advanced by the raw (compressed) bytes read.
+pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Opened, SourceError> {
+    let raw: Box<dyn Read + Send> = match &input.location {
+        Location::Stdin => Box::new(io::stdin()),
+        Location::File(path) => Box::new(
+            File::open(path).map_err(|source| SourceError::Open { file: input.name.to_string(), source })?,
+        ),
+    };
+    let raw: Box<dyn Read + Send> = match progress {
+        Some(counter) => Box::new(Counting { inner: raw, counter }),
+        None => raw,
+    };
+    let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    let magic = buffered.fill_buf().map_err(|source| read_error(input, 0, source))?;
+    let compression = Compression::sniff(magic);
+    let mut reader: Box<dyn Read + Send> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(buffered).map_err(|source| read_error(input, 0, source))?,
+        ),
+    };
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut reader)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| read_error(input, 0, source))?;
+    Ok(Opened { reader, head, compression })
+}
+
+fn read_error(input: &Input, offset: u64, source: io::Error) -> SourceError {
+    SourceError::Read { file: input.name.to_string(), offset, source }
+}
+
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_and_zstd_are_undone_by_their_magic() {
+        let dir = tempdir();
+        let text = b"a,b\n1,2\n".repeat(1000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&text).unwrap();
+        std::fs::write(dir.join("x.csv.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::write(dir.join("y.bin"), zstd::encode_all(&text[..], 3).unwrap()).unwrap();
+        std::fs::write(dir.join("z.csv"), &text).unwrap();
+        std::fs::write(dir.join(".hidden"), b"ignored").unwrap();
+        let inputs = expand_inputs(&[&dir]).unwrap();
+        assert_eq!(inputs.len(), 3);
+        let mut found = Vec::new();
+        for input in &inputs {
+            let mut opened = open_input(input, None).unwrap();
+            let mut all = opened.head.clone();
+            opened.reader.read_to_end(&mut all).unwrap();
+            assert_eq!(all, text, "{}", input.name);
+            found.push(opened.compression);
+        }
+        assert_eq!(found, [Compression::Gzip, Compression::Zstd, Compression::None]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_an_open_error_naming_it() {
+        let err = expand_inputs(&["/nonexistent/export.csv"]).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/export.csv"), "{err}");
+    }
+
+    fn tempdir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ssoimport-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
