@@ -1,0 +1,90 @@
+//! The import contract's one timestamp shape: `YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC, from milliseconds since the epoch.
+
+/// Length of a canonical timestamp in bytes.
+pub const ISO_MILLIS_LEN: usize = 24;
+
+/// Days since 1970-01-01 of a proleptic Gregorian civil date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date (year, month, day) of a count of days since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Writes `millis` (since the epoch, UTC) as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Years outside 0..=9999 are clamped to
+/// that range, which the validator never lets through anyway.
+pub fn write_iso_millis(millis: i64, out: &mut Vec<u8>) {
+    let days = millis.div_euclid(86_400_000);
+    let in_day = millis.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let year = year.clamp(0, 9999) as u32;
+    let (secs, ms) = (in_day / 1000, in_day % 1000);
+    let (h, m, s) = ((secs / 3600) as u32, ((secs / 60) % 60) as u32, (secs % 60) as u32);
+    let mut buf = [0u8; ISO_MILLIS_LEN];
+    put_digits(&mut buf[0..4], year);
+    buf[4] = b'-';
+    put_digits(&mut buf[5..7], month);
+    buf[7] = b'-';
+    put_digits(&mut buf[8..10], day);
+    buf[10] = b'T';
+    put_digits(&mut buf[11..13], h);
+    buf[13] = b':';
+    put_digits(&mut buf[14..16], m);
+    buf[16] = b':';
+    put_digits(&mut buf[17..19], s);
+    buf[19] = b'.';
+    put_digits(&mut buf[20..23], ms as u32);
+    buf[23] = b'Z';
+    out.extend_from_slice(&buf);
+}
+
+/// `millis` as a canonical timestamp string.
+pub fn iso_millis(millis: i64) -> String {
+    let mut out = Vec::with_capacity(ISO_MILLIS_LEN);
+    write_iso_millis(millis, &mut out);
+    String::from_utf8(out).expect("only ASCII digits and separators")
+}
+
+fn put_digits(slot: &mut [u8], mut value: u32) {
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(iso_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_millis(1_583_423_813_889), "2020-03-05T15:56:53.889Z");
+        assert_eq!(iso_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso_millis(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        for days in (-800_000..800_000).step_by(37) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
