@@ -44,9 +44,14 @@ pub struct Contract {
 impl Contract {
     /// Parses a task's JSON Schema.
     pub fn parse(task: &'static str, json_schema: &str) -> Result<Self, SchemaError> {
-        let root: Value = serde_json::from_str(json_schema).map_err(|source| SchemaError::Json { task, source })?;
+        let root: Value =
+            serde_json::from_str(json_schema).map_err(|source| SchemaError::Json { task, source })?;
         let fields = parse_object(task, &root)?;
-        Ok(Contract { task, fields, arrow: OnceLock::new() })
+        Ok(Contract {
+            task,
+            fields,
+            arrow: OnceLock::new(),
+        })
     }
 
     /// The task name the contract belongs to.
@@ -72,7 +77,11 @@ impl Contract {
     /// The Arrow schema of the task's rows.
     pub fn arrow_schema(&self) -> Arc<Schema> {
         self.arrow
-            .get_or_init(|| Arc::new(Schema::new(self.fields.iter().map(arrow_field).collect::<Vec<_>>())))
+            .get_or_init(|| {
+                Arc::new(Schema::new(
+                    self.fields.iter().map(arrow_field).collect::<Vec<_>>(),
+                ))
+            })
             .clone()
     }
 }
@@ -113,7 +122,9 @@ fn parse_object(task: &'static str, node: &Value) -> Result<Vec<ContractField>, 
                 problem: problem.to_string(),
             };
             let ty = match primary_type(prop).ok_or_else(|| unsupported("no `type`"))? {
-                "string" if prop.get("format").and_then(Value::as_str) == Some("date-time") => FieldType::DateTime,
+                "string" if prop.get("format").and_then(Value::as_str) == Some("date-time") => {
+                    FieldType::DateTime
+                }
                 "string" => FieldType::String,
                 "boolean" => FieldType::Boolean,
                 "array" => match prop.pointer("/items/type").and_then(Value::as_str) {

@@ -70,36 +70,72 @@ mod tests {
     fn arrow_schemas_follow_the_json_schemas() {
         let usage = Task::SsoApplicationUsage.arrow_schema();
         let names: Vec<_> = usage.fields().iter().map(|f| f.name().as_str()).collect();
-        assert_eq!(names, ["ssoAppName", "ssoAppId", "appInstanceId", "uniqueId", "email", "occurredAt", "eventId"]);
-        assert_eq!(usage.field_with_name("occurredAt").unwrap().data_type(), &timestamp_type());
+        assert_eq!(
+            names,
+            [
+                "ssoAppName",
+                "ssoAppId",
+                "appInstanceId",
+                "uniqueId",
+                "email",
+                "occurredAt",
+                "eventId"
+            ]
+        );
+        assert_eq!(
+            usage.field_with_name("occurredAt").unwrap().data_type(),
+            &timestamp_type()
+        );
         assert!(!usage.field_with_name("email").unwrap().is_nullable());
         assert!(usage.field_with_name("eventId").unwrap().is_nullable());
 
         let discovery = Task::ApplicationDiscovery.arrow_schema();
-        let DataType::Struct(children) = discovery.field_with_name("ssoAppAdditional").unwrap().data_type() else {
+        let DataType::Struct(children) = discovery.field_with_name("ssoAppAdditional").unwrap().data_type()
+        else {
             panic!("ssoAppAdditional is a nested object");
         };
         assert_eq!(children[0].name(), "createdAt");
-        let DataType::Struct(children) = discovery.field_with_name("appInstanceAdditional").unwrap().data_type()
+        let DataType::Struct(children) = discovery
+            .field_with_name("appInstanceAdditional")
+            .unwrap()
+            .data_type()
         else {
             panic!("appInstanceAdditional is a nested object");
         };
         assert_eq!(children[0].data_type(), &DataType::Boolean);
 
         let roster = Task::ApplicationRoster.arrow_schema();
-        assert!(matches!(roster.field_with_name("skus").unwrap().data_type(), DataType::List(_)));
+        assert!(matches!(
+            roster.field_with_name("skus").unwrap().data_type(),
+            DataType::List(_)
+        ));
     }
 
     #[test]
     fn inferred_fields_are_marked_and_documented_ones_are_not() {
-        assert!(Task::SsoApplicationUsage.contract().fields().iter().all(|f| f.inferred));
-        assert!(Task::ApplicationDiscovery.contract().fields().iter().all(|f| !f.inferred));
+        assert!(
+            Task::SsoApplicationUsage
+                .contract()
+                .fields()
+                .iter()
+                .all(|f| f.inferred)
+        );
+        assert!(
+            Task::ApplicationDiscovery
+                .contract()
+                .fields()
+                .iter()
+                .all(|f| !f.inferred)
+        );
     }
 
     #[test]
     fn task_names_parse_from_short_and_flexera_names() {
         assert_eq!("usage".parse::<Task>().unwrap(), Task::SsoApplicationUsage);
-        assert_eq!("SsoApplicationRoster".parse::<Task>().unwrap(), Task::SsoApplicationRoster);
+        assert_eq!(
+            "SsoApplicationRoster".parse::<Task>().unwrap(),
+            Task::SsoApplicationRoster
+        );
         assert!("nope".parse::<Task>().is_err());
     }
 
@@ -107,7 +143,11 @@ mod tests {
     fn reject_codes_round_trip_and_are_snake_case() {
         for code in RejectCode::ALL {
             assert_eq!(RejectCode::from_name(code.as_str()), Some(code));
-            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            );
         }
     }
 
@@ -115,6 +155,9 @@ mod tests {
     fn intermediate_and_normalized_schemas_have_their_columns() {
         assert_eq!(intermediate::schema().fields().len(), intermediate::col::COUNT);
         assert_eq!(normalized::schema().fields().len(), normalized::col::COUNT);
-        assert_eq!(normalized::schema().field(normalized::col::OCCURRED_AT).name(), "occurred_at");
+        assert_eq!(
+            normalized::schema().field(normalized::col::OCCURRED_AT).name(),
+            "occurred_at"
+        );
     }
 }

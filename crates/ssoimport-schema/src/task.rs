@@ -46,7 +46,9 @@ impl fmt::Display for LoadType {
 
 /// A task name that is neither a Flexera task name nor one of the short names.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown task `{0}`: expected one of usage, roster, discovery, app-roster (or the Flexera task names)")]
+#[error(
+    "unknown task `{0}`: expected one of usage, roster, discovery, app-roster (or the Flexera task names)"
+)]
 pub struct UnknownTask(pub String);
 
 impl Task {
@@ -82,7 +84,9 @@ impl Task {
     pub fn default_load_type(self) -> LoadType {
         match self {
             Task::SsoApplicationUsage => LoadType::Incremental,
-            Task::ApplicationDiscovery | Task::SsoApplicationRoster | Task::ApplicationRoster => LoadType::Full,
+            Task::ApplicationDiscovery | Task::SsoApplicationRoster | Task::ApplicationRoster => {
+                LoadType::Full
+            }
         }
     }
 

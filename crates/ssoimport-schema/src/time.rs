@@ -35,7 +35,11 @@ pub fn write_iso_millis(millis: i64, out: &mut Vec<u8>) {
     let (year, month, day) = civil_from_days(days);
     let year = year.clamp(0, 9999) as u32;
     let (secs, ms) = (in_day / 1000, in_day % 1000);
-    let (h, m, s) = ((secs / 3600) as u32, ((secs / 60) % 60) as u32, (secs % 60) as u32);
+    let (h, m, s) = (
+        (secs / 3600) as u32,
+        ((secs / 60) % 60) as u32,
+        (secs % 60) as u32,
+    );
     let mut buf = [0u8; ISO_MILLIS_LEN];
     put_digits(&mut buf[0..4], year);
     buf[4] = b'-';

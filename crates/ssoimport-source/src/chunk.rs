@@ -22,7 +22,10 @@ pub struct ChunkOptions {
 
 impl Default for ChunkOptions {
     fn default() -> Self {
-        ChunkOptions { chunk_bytes: 4 << 20, max_record_bytes: 1 << 20 }
+        ChunkOptions {
+            chunk_bytes: 4 << 20,
+            max_record_bytes: 1 << 20,
+        }
     }
 }
 
@@ -206,7 +209,10 @@ impl ChunkAssembler {
     /// Takes the whole records gathered so far if they fill a chunk, or whatever there is when `force` is set.
     pub fn take_chunk(&mut self, force: bool) -> Option<Chunk> {
         let cut = self.open.as_ref().map_or(self.scanned, |o| o.start);
-        let enough = self.records.last().is_some_and(|r| r.start + r.kept >= self.options.chunk_bytes);
+        let enough = self
+            .records
+            .last()
+            .is_some_and(|r| r.start + r.kept >= self.options.chunk_bytes);
         if self.records.is_empty() || !(enough || force) {
             return None;
         }
@@ -265,7 +271,12 @@ impl<R: Read> Chunker<R> {
     pub fn new(reader: R, head: &[u8], assembler: ChunkAssembler) -> Self {
         let mut assembler = assembler;
         assembler.push(head);
-        Chunker { reader, assembler, done: false, error: None }
+        Chunker {
+            reader,
+            assembler,
+            done: false,
+            error: None,
+        }
     }
 
     /// The next chunk, `None` at the end of the input. A read error is returned once, after the chunk holding the
@@ -293,8 +304,11 @@ impl<R: Read> Chunker<R> {
                 Err(e) => {
                     self.done = true;
                     let offset = self.assembler.buf_offset + self.assembler.buf.len() as u64;
-                    self.error =
-                        Some(SourceError::Read { file: self.assembler.file.to_string(), offset, source: e });
+                    self.error = Some(SourceError::Read {
+                        file: self.assembler.file.to_string(),
+                        offset,
+                        source: e,
+                    });
                     if let Some(chunk) = self.assembler.finish(Some("the input broke off in this record")) {
                         return Ok(Some(chunk));
                     }
@@ -322,7 +336,12 @@ mod tests {
             .iter()
             .flat_map(|c| {
                 c.records.iter().map(|r| {
-                    (String::from_utf8_lossy(c.bytes(r)).into_owned(), r.line, c.offset(r), r.flaw)
+                    (
+                        String::from_utf8_lossy(c.bytes(r)).into_owned(),
+                        r.line,
+                        c.offset(r),
+                        r.flaw,
+                    )
                 })
             })
             .collect()
@@ -344,13 +363,20 @@ mod tests {
     #[test]
     fn chunks_are_the_same_records_whatever_the_split() {
         let input = b"h1,h2\n\"a\nb\",1\n\nc,2\r\nd,3";
-        let options = ChunkOptions { chunk_bytes: 8, max_record_bytes: 1 << 20 };
+        let options = ChunkOptions {
+            chunk_bytes: 8,
+            max_record_bytes: 1 << 20,
+        };
         let whole = records_of(&assemble(input, input.len(), options));
         assert_eq!(whole.len(), 4);
         assert_eq!(whole[1], ("\"a\nb\",1\n".to_string(), 2, 6, None));
         assert_eq!(whole[2].1, 5, "line of the record after a blank line");
         for piece in 1..input.len() {
-            assert_eq!(records_of(&assemble(input, piece, options)), whole, "piece {piece}");
+            assert_eq!(
+                records_of(&assemble(input, piece, options)),
+                whole,
+                "piece {piece}"
+            );
         }
     }
 
@@ -359,7 +385,10 @@ mod tests {
         let mut input = b"short\n".to_vec();
         input.extend(std::iter::repeat_n(b'x', 5000));
         input.extend(b"\nafter\n");
-        let options = ChunkOptions { chunk_bytes: 1 << 20, max_record_bytes: 1000 };
+        let options = ChunkOptions {
+            chunk_bytes: 1 << 20,
+            max_record_bytes: 1000,
+        };
         let mut a = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), options);
         for p in input.chunks(100) {
             a.push(p);
@@ -389,7 +418,11 @@ mod tests {
                 Ok(n)
             }
         }
-        let assembler = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), ChunkOptions::default());
+        let assembler = ChunkAssembler::new(
+            "t".into(),
+            Box::new(LineFramer::default()),
+            ChunkOptions::default(),
+        );
         let mut chunker = Chunker::new(Broken(b"one\ntwo\nthr".to_vec()), b"", assembler);
         let chunk = chunker.next_chunk().unwrap().unwrap();
         assert_eq!(chunk.records.len(), 3);

@@ -77,7 +77,10 @@ pub struct CsvFramer {
 impl CsvFramer {
     /// A framer for CSV. Quoting uses `"` whatever the delimiter.
     pub fn new() -> Self {
-        CsvFramer { in_record: false, in_quotes: false }
+        CsvFramer {
+            in_record: false,
+            in_quotes: false,
+        }
     }
 }
 
@@ -170,7 +173,11 @@ mod tests {
         let whole = frame_all(&mut LineFramer::default(), input, input.len());
         assert_eq!(whole, ["{\"a\":1}\r\n", "{\"b\":2}\n", "{\"c\":3}"]);
         for piece in 1..input.len() {
-            assert_eq!(frame_all(&mut LineFramer::default(), input, piece), whole, "piece {piece}");
+            assert_eq!(
+                frame_all(&mut LineFramer::default(), input, piece),
+                whole,
+                "piece {piece}"
+            );
         }
     }
 
@@ -178,9 +185,16 @@ mod tests {
     fn csv_newlines_inside_quotes_do_not_end_records() {
         let input = b"a,b\r\n\"x\ny\",\"he said \"\"hi\"\"\"\r\n\r\nlast,row";
         let whole = frame_all(&mut CsvFramer::new(), input, input.len());
-        assert_eq!(whole, ["a,b\r\n", "\"x\ny\",\"he said \"\"hi\"\"\"\r\n", "last,row"]);
+        assert_eq!(
+            whole,
+            ["a,b\r\n", "\"x\ny\",\"he said \"\"hi\"\"\"\r\n", "last,row"]
+        );
         for piece in 1..input.len() {
-            assert_eq!(frame_all(&mut CsvFramer::new(), input, piece), whole, "piece {piece}");
+            assert_eq!(
+                frame_all(&mut CsvFramer::new(), input, piece),
+                whole,
+                "piece {piece}"
+            );
         }
     }
 

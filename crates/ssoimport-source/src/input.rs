@@ -61,21 +61,33 @@ pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceEr
     for path in paths {
         let path = path.as_ref();
         if path.as_os_str() == "-" {
-            inputs.push(Input { name: "-".into(), location: Location::Stdin, size: None });
+            inputs.push(Input {
+                name: "-".into(),
+                location: Location::Stdin,
+                size: None,
+            });
             continue;
         }
-        let meta = std::fs::metadata(path)
-            .map_err(|source| SourceError::Open { file: path.display().to_string(), source })?;
+        let meta = std::fs::metadata(path).map_err(|source| SourceError::Open {
+            file: path.display().to_string(),
+            source,
+        })?;
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(path, &mut files)?;
             if files.is_empty() {
-                return Err(SourceError::EmptyDirectory { dir: path.display().to_string() });
+                return Err(SourceError::EmptyDirectory {
+                    dir: path.display().to_string(),
+                });
             }
             files.sort();
             for file in files {
                 let size = std::fs::metadata(&file).ok().map(|m| m.len());
-                inputs.push(Input { name: file.display().to_string().into(), location: Location::File(file), size });
+                inputs.push(Input {
+                    name: file.display().to_string().into(),
+                    location: Location::File(file),
+                    size,
+                });
             }
         } else {
             inputs.push(Input {
@@ -89,10 +101,15 @@ pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceEr
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|source| SourceError::Open { file: dir.display().to_string(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| SourceError::Open {
+        file: dir.display().to_string(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| SourceError::Open { file: dir.display().to_string(), source })?;
+        let entry = entry.map_err(|source| SourceError::Open {
+            file: dir.display().to_string(),
+            source,
+        })?;
         let path = entry.path();
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
@@ -121,22 +138,26 @@ pub struct Opened {
 pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Opened, SourceError> {
     let raw: Box<dyn Read + Send> = match &input.location {
         Location::Stdin => Box::new(io::stdin()),
-        Location::File(path) => Box::new(
-            File::open(path).map_err(|source| SourceError::Open { file: input.name.to_string(), source })?,
-        ),
+        Location::File(path) => Box::new(File::open(path).map_err(|source| SourceError::Open {
+            file: input.name.to_string(),
+            source,
+        })?),
     };
     let raw: Box<dyn Read + Send> = match progress {
         Some(counter) => Box::new(Counting { inner: raw, counter }),
         None => raw,
     };
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
-    let magic = buffered.fill_buf().map_err(|source| read_error(input, 0, source))?;
+    let magic = buffered
+        .fill_buf()
+        .map_err(|source| read_error(input, 0, source))?;
     let compression = Compression::sniff(magic);
     let mut reader: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
         Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(buffered).map_err(|source| read_error(input, 0, source))?,
+            zstd::stream::read::Decoder::with_buffer(buffered)
+                .map_err(|source| read_error(input, 0, source))?,
         ),
     };
     let mut head = Vec::with_capacity(HEAD_BYTES);
@@ -144,11 +165,19 @@ pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Ope
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(|source| read_error(input, 0, source))?;
-    Ok(Opened { reader, head, compression })
+    Ok(Opened {
+        reader,
+        head,
+        compression,
+    })
 }
 
 fn read_error(input: &Input, offset: u64, source: io::Error) -> SourceError {
-    SourceError::Read { file: input.name.to_string(), offset, source }
+    SourceError::Read {
+        file: input.name.to_string(),
+        offset,
+        source,
+    }
 }
 
 struct Counting {

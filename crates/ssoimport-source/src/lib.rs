@@ -65,7 +65,9 @@ pub enum SourceError {
         source: std::io::Error,
     },
     /// Reading or decompressing an input failed part way.
-    #[error("cannot read {file} at byte {offset}: {source} (is the file complete and its compression intact?)")]
+    #[error(
+        "cannot read {file} at byte {offset}: {source} (is the file complete and its compression intact?)"
+    )]
     Read {
         /// The input.
         file: String,

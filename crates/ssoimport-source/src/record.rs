@@ -169,7 +169,8 @@ impl RecordBuilder {
         self.record.append_value(self.current.index);
         self.line.append_option(self.current.line);
         self.offset.append_value(self.current.offset);
-        self.length.append_value(u32::try_from(self.current.length).unwrap_or(u32::MAX));
+        self.length
+            .append_value(u32::try_from(self.current.length).unwrap_or(u32::MAX));
         self.kind.append_value(kind as u8);
         self.rows += 1;
     }
@@ -194,7 +195,8 @@ impl RecordBuilder {
         let rows = std::mem::take(&mut self.rows);
         let keys = Int32Array::from(vec![0; rows]);
         let values: ArrayRef = Arc::new(StringArray::from(vec![self.file.as_ref()]));
-        let file = DictionaryArray::<Int32Type>::try_new(keys, values).expect("every key points at the one file name");
+        let file = DictionaryArray::<Int32Type>::try_new(keys, values)
+            .expect("every key points at the one file name");
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(file),
             Arc::new(self.record.finish()),

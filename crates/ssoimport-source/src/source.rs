@@ -77,7 +77,10 @@ pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
             Some(SpanFlaw::TooLarge) => {
                 out.reject(
                     RejectCode::RecordTooLarge,
-                    &format!("record of {} bytes is larger than the maximum record size", span.length),
+                    &format!(
+                        "record of {} bytes is larger than the maximum record size",
+                        span.length
+                    ),
                 );
                 continue;
             }
@@ -91,10 +94,16 @@ pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
             Ok(text) => prepared.parser.parse(text, &mut out),
             Err(e) => out.reject(
                 RejectCode::InvalidUtf8,
-                &format!("byte {} of the record is not valid UTF-8; save the export as UTF-8", e.valid_up_to()),
+                &format!(
+                    "byte {} of the record is not valid UTF-8; save the export as UTF-8",
+                    e.valid_up_to()
+                ),
             ),
         }
     }
     let filtered = out.take_filtered();
-    ParsedChunk { batch: out.finish(), filtered }
+    ParsedChunk {
+        batch: out.finish(),
+        filtered,
+    }
 }
