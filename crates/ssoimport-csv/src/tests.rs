@@ -174,3 +174,9 @@ fn fields_split_with_quotes_and_escapes() {
     let f = row::split_fields("a,\"b,c\",\"d\"\"e\",,\"x\"y\r\n", b',');
     assert_eq!(f, ["a", "b,c", "d\"e", "", "xy"]);
 }
+
+#[test]
+fn conformance_suite_passes() {
+    let rows = ssoimport_source::conformance::check(Arc::new(CsvSource::default()), HAZARDS);
+    assert_eq!(rows.len(), 8);
+}

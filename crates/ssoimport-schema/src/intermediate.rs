@@ -15,10 +15,15 @@ use arrow_schema::{DataType, Field, Schema};
 pub enum RecordKind {
     /// A user signed in to an app at a time: feeds usage, roster (first and last seen) and discovery.
     SignIn = 0,
-    /// A user is assigned to an app (a roster export): feeds roster and discovery.
+    /// A user is assigned to an app (a roster export): feeds roster and discovery. The user may be named by
+    /// `user_id` alone when a [`RecordKind::User`] record elsewhere gives the email.
     Assignment = 1,
-    /// An app exists in the SSO provider (an app list export): feeds discovery.
+    /// An app exists in the SSO provider (an app list export): feeds discovery, and the names of roster rows
+    /// that carry only the app's id.
     App = 2,
+    /// A user exists in the directory (a user list export, no app): fills the email and names of roster rows
+    /// that carry only the user's id, joined on `user_id`.
+    User = 3,
 }
 
 impl RecordKind {
@@ -28,6 +33,7 @@ impl RecordKind {
             0 => Some(RecordKind::SignIn),
             1 => Some(RecordKind::Assignment),
             2 => Some(RecordKind::App),
+            3 => Some(RecordKind::User),
             _ => None,
         }
     }

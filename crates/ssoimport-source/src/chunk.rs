@@ -145,6 +145,8 @@ impl ChunkAssembler {
         while self.scanned < self.buf.len() {
             let step = self.framer.scan(&self.buf[self.scanned..]);
             let (n, ends) = match step {
+                // A framer that takes nothing waits for more bytes.
+                Step::Gap(0) | Step::Unwrap(0) | Step::Part(0) | Step::End(0) => break,
                 Step::Gap(n) => {
                     self.newlines += count_newlines(&self.buf[self.scanned..self.scanned + n]);
                     self.scanned += n;
@@ -160,9 +162,6 @@ impl ChunkAssembler {
                 Step::Part(n) => (n, false),
                 Step::End(n) => (n, true),
             };
-            if n == 0 {
-                break;
-            }
             let open = self.open.get_or_insert(OpenRecord {
                 start: self.scanned,
                 length: 0,

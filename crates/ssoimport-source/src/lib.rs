@@ -40,9 +40,12 @@
 //! ```
 
 mod chunk;
+pub mod conformance;
 mod decoder;
 mod framing;
 mod input;
+mod json;
+pub mod lenient;
 mod record;
 mod source;
 
@@ -50,6 +53,7 @@ pub use chunk::{Chunk, ChunkAssembler, ChunkOptions, Chunker, RecordSpan, SpanFl
 pub use decoder::{Decoder, ReadCounts, SourceDecoder};
 pub use framing::{CsvFramer, Framer, LineFramer, Step};
 pub use input::{Compression, HEAD_BYTES, Input, Location, Opened, expand_inputs, open_input};
+pub use json::JsonFramer;
 pub use record::{Provenance, RecordBuilder, Row};
 pub use source::{ParsedChunk, Prepared, RecordParser, Source, parse_chunk};
 
