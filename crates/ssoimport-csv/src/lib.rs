@@ -27,6 +27,7 @@ use std::sync::Arc;
 use ssoimport_source::{CsvFramer, Framer, Prepared, Source, SourceError};
 
 pub use header::{ColumnMap, Field, normalize_header};
+pub use row::split_fields;
 
 /// Options of the CSV reader.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use crate::header::{ColumnMap, Field};
 
 /// Splits a complete record (its line break included or not) into fields. Quoted fields may hold delimiters,
 /// line breaks and doubled quotes; a quote inside an unquoted field is kept as it is.
-pub(crate) fn split_fields(record: &str, delimiter: u8) -> Vec<Cow<'_, str>> {
+pub fn split_fields(record: &str, delimiter: u8) -> Vec<Cow<'_, str>> {
     let mut fields = Vec::new();
     for_each_field(record, delimiter, |_, f| {
         fields.push(f);
