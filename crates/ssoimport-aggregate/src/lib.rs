@@ -1,0 +1,445 @@
+//! Aggregation of valid normalized rows into the import tasks that summarise them: the roster (one row per app
+//! and user, first and last seen, names, deactivation) and app discovery (one row per app), joined with the user
+//! and app lists some exports carry; plus the usage rows, one per sign-in.
+//!
+//! State grows with the number of distinct (app, user) pairs, apps and users, never with the number of events.
+//! Where two records disagree on a name, the one seen at the later time wins, ties going to the greater value, so
+//! the result does not depend on the order rows arrive in.
+//!
+//! ```
+//! use ssoimport_aggregate::Aggregator;
+//! use ssoimport_schema::Task;
+//!
+//! let aggregator = Aggregator::new(false);
+//! let roster = aggregator.finish(1024);
+//! assert!(roster.roster.is_empty() && roster.discovery.is_empty());
+//! assert_eq!(Task::SsoApplicationRoster.arrow_schema().fields().len(), 10);
+//! ```
+
+mod usage;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, TimestampMillisecondType, UInt8Type, UInt32Type, UInt64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, StructArray, TimestampMillisecondArray};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Fields};
+use ssoimport_schema::intermediate::RecordKind;
+use ssoimport_schema::normalized::col;
+use ssoimport_schema::{RejectCode, Task};
+
+pub use usage::usage_batch;
+
+/// Where a record came from, kept for a roster row that cannot be completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The input.
+    pub file: Arc<str>,
+    /// 0-based record index.
+    pub record: u64,
+    /// 1-based line, if known.
+    pub line: Option<u64>,
+    /// Byte offset in the decompressed input.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u32,
+}
+
+/// A value and the time it was seen at; the later (then the greater) wins.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Seen {
+    at: i64,
+    value: Box<str>,
+}
+
+fn offer(slot: &mut Option<Seen>, at: i64, value: Option<&str>) {
+    let Some(value) = value else { return };
+    match slot {
+        Some(cur) if (cur.at, &*cur.value) >= (at, value) => {}
+        _ => {
+            *slot = Some(Seen {
+                at,
+                value: value.into(),
+            })
+        }
+    }
+}
+
+fn min_opt(slot: &mut Option<i64>, v: Option<i64>) {
+    if let Some(v) = v {
+        *slot = Some(slot.map_or(v, |c| c.min(v)));
+    }
+}
+
+fn max_opt(slot: &mut Option<i64>, v: Option<i64>) {
+    if let Some(v) = v {
+        *slot = Some(slot.map_or(v, |c| c.max(v)));
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct RosterEntry {
+    app_name: Option<Seen>,
+    app_id: Option<Seen>,
+    email: Option<Seen>,
+    user_id: Option<Seen>,
+    first_name: Option<Seen>,
+    last_name: Option<Seen>,
+    activated_at: Option<i64>,
+    last_activity_at: Option<i64>,
+    deactivated_at: Option<i64>,
+    origin: Option<Origin>,
+}
+
+impl RosterEntry {
+    fn merge(&mut self, other: RosterEntry) {
+        for (mine, theirs) in [
+            (&mut self.app_name, other.app_name),
+            (&mut self.app_id, other.app_id),
+            (&mut self.email, other.email),
+            (&mut self.user_id, other.user_id),
+            (&mut self.first_name, other.first_name),
+            (&mut self.last_name, other.last_name),
+        ] {
+            if let Some(s) = theirs {
+                offer(mine, s.at, Some(&s.value));
+            }
+        }
+        min_opt(&mut self.activated_at, other.activated_at);
+        max_opt(&mut self.last_activity_at, other.last_activity_at);
+        max_opt(&mut self.deactivated_at, other.deactivated_at);
+        if self.origin.is_none() {
+            self.origin = other.origin;
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct AppEntry {
+    name: Option<Seen>,
+    display_name: Option<Seen>,
+    app_id: Option<Seen>,
+    created_at: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct UserEntry {
+    email: Option<Seen>,
+    first_name: Option<Seen>,
+    last_name: Option<Seen>,
+}
+
+/// The roster and discovery rows of a run, and the rows that could not be completed.
+#[derive(Debug, Default)]
+pub struct Aggregated {
+    /// Batches in the `SsoApplicationRoster` schema, sorted by app then user.
+    pub roster: Vec<RecordBatch>,
+    /// Batches in the `ApplicationDiscovery` schema, sorted by app.
+    pub discovery: Vec<RecordBatch>,
+    /// Roster rows that still lack a required value after joining the user lists, with the first record that
+    /// named them.
+    pub incomplete: Vec<(Origin, RejectCode, String)>,
+}
+
+/// Streaming aggregation of roster and discovery.
+#[derive(Debug, Default)]
+pub struct Aggregator {
+    unique_from_source: bool,
+    roster: HashMap<(Box<str>, Box<str>), RosterEntry>,
+    /// Assignments that name their user by id alone, joined with `users` at the end.
+    by_user_id: HashMap<(Box<str>, Box<str>), RosterEntry>,
+    apps: HashMap<Box<str>, AppEntry>,
+    users: HashMap<Box<str>, UserEntry>,
+}
+
+impl Aggregator {
+    /// An empty aggregator. `unique_from_source`: `uniqueId` is the source's user id rather than the email.
+    pub fn new(unique_from_source: bool) -> Self {
+        Aggregator {
+            unique_from_source,
+            ..Default::default()
+        }
+    }
+
+    /// Distinct (app, user) pairs, apps and users held.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (
+            self.roster.len() + self.by_user_id.len(),
+            self.apps.len(),
+            self.users.len(),
+        )
+    }
+
+    /// Adds the rows of a valid normalized batch for which `take(row)` is true (the caller leaves out duplicates).
+    pub fn add<'a>(&mut self, batch: &'a RecordBatch, take: impl Fn(usize) -> bool) {
+        let s = |c: usize| batch.column(c).as_string::<i32>();
+        let t = |c: usize| batch.column(c).as_primitive::<TimestampMillisecondType>();
+        let kind = batch.column(col::KIND).as_primitive::<UInt8Type>();
+        let (app, app_name, display, app_id) = (
+            s(col::APP_INSTANCE_ID),
+            s(col::SSO_APP_NAME),
+            s(col::SSO_APP_DISPLAY_NAME),
+            s(col::SSO_APP_ID),
+        );
+        let (unique, email, user_id, first, last) = (
+            s(col::UNIQUE_ID),
+            s(col::EMAIL),
+            s(col::USER_ID),
+            s(col::FIRST_NAME),
+            s(col::LAST_NAME),
+        );
+        let (occurred, activated, last_act, deactivated, created) = (
+            t(col::OCCURRED_AT),
+            t(col::ACTIVATED_AT),
+            t(col::LAST_ACTIVITY_AT),
+            t(col::DEACTIVATED_AT),
+            t(col::APP_CREATED_AT),
+        );
+        for row in 0..batch.num_rows() {
+            if !take(row) {
+                continue;
+            }
+            let get = |a: &'a StringArray| value(a, row);
+            let ts = |a: &TimestampMillisecondArray| a.is_valid(row).then(|| a.value(row));
+            let kind = RecordKind::from_u8(kind.value(row)).unwrap_or(RecordKind::SignIn);
+            if kind == RecordKind::User {
+                let Some(id) = get(user_id) else { continue };
+                let at = ts(last_act).or(ts(activated)).unwrap_or(i64::MIN);
+                let user = self.users.entry(id.into()).or_default();
+                offer(&mut user.email, at, get(email));
+                offer(&mut user.first_name, at, get(first));
+                offer(&mut user.last_name, at, get(last));
+                continue;
+            }
+            let Some(app_key) = get(app) else { continue };
+            let seen_at = ts(occurred)
+                .or(ts(last_act))
+                .or(ts(activated))
+                .or(ts(created))
+                .unwrap_or(i64::MIN);
+            let app_entry = self.apps.entry(app_key.into()).or_default();
+            offer(&mut app_entry.name, seen_at, get(app_name));
+            offer(&mut app_entry.display_name, seen_at, get(display));
+            offer(&mut app_entry.app_id, seen_at, get(app_id));
+            min_opt(&mut app_entry.created_at, ts(created));
+            if kind == RecordKind::App {
+                continue;
+            }
+            let mut entry = RosterEntry::default();
+            offer(&mut entry.app_name, seen_at, get(app_name));
+            offer(&mut entry.app_id, seen_at, get(app_id));
+            offer(&mut entry.email, seen_at, get(email));
+            offer(&mut entry.user_id, seen_at, get(user_id));
+            offer(&mut entry.first_name, seen_at, get(first));
+            offer(&mut entry.last_name, seen_at, get(last));
+            if kind == RecordKind::SignIn {
+                min_opt(&mut entry.activated_at, ts(occurred));
+                max_opt(&mut entry.last_activity_at, ts(occurred));
+            } else {
+                min_opt(&mut entry.activated_at, ts(activated));
+                max_opt(&mut entry.last_activity_at, ts(last_act));
+                max_opt(&mut entry.deactivated_at, ts(deactivated));
+            }
+            entry.origin = Some(origin(batch, row));
+            match get(unique) {
+                Some(u) => self
+                    .roster
+                    .entry((app_key.into(), u.into()))
+                    .or_default()
+                    .merge(entry),
+                None => match get(user_id) {
+                    Some(id) => self
+                        .by_user_id
+                        .entry((app_key.into(), id.into()))
+                        .or_default()
+                        .merge(entry),
+                    None => {}
+                },
+            }
+        }
+    }
+
+    /// Joins the user lists, then builds the roster and discovery rows in batches of at most `batch_rows`.
+    pub fn finish(mut self, batch_rows: usize) -> Aggregated {
+        let mut incomplete = Vec::new();
+        // Assignments known only by user id: the user list gives their email (the unique id in email mode).
+        for ((app, id), mut entry) in std::mem::take(&mut self.by_user_id) {
+            let user = self.users.get(&id).cloned().unwrap_or_default();
+            fill(&mut entry, &user);
+            match entry.email.as_ref().map(|s| s.value.clone()) {
+                Some(email) => {
+                    let key = if self.unique_from_source { id } else { email };
+                    self.roster.entry((app, key)).or_default().merge(entry);
+                }
+                None => incomplete.push(missing_email(entry.origin, &id)),
+            }
+        }
+        let mut keys: Vec<(Box<str>, Box<str>)> = self.roster.keys().cloned().collect();
+        keys.sort_unstable();
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Some(mut entry) = self.roster.remove(&key) else {
+                continue;
+            };
+            if let Some(id) = entry.user_id.as_ref().map(|s| s.value.clone())
+                && let Some(user) = self.users.get(&id)
+            {
+                fill(&mut entry, user);
+            }
+            if entry.email.is_none() {
+                incomplete.push(missing_email(entry.origin.clone(), &key.1));
+                continue;
+            }
+            rows.push((key, entry));
+        }
+        let mut app_keys: Vec<&Box<str>> = self.apps.keys().collect();
+        app_keys.sort_unstable();
+        let apps: Vec<(&str, &AppEntry)> = app_keys.into_iter().map(|k| (&**k, &self.apps[k])).collect();
+        let roster = rows
+            .chunks(batch_rows.max(1))
+            .map(|part| roster_batch(part, &self.apps))
+            .collect::<Vec<_>>();
+        let discovery = apps
+            .chunks(batch_rows.max(1))
+            .map(discovery_batch)
+            .collect::<Vec<_>>();
+        Aggregated {
+            roster,
+            discovery,
+            incomplete,
+        }
+    }
+}
+
+fn value(a: &StringArray, row: usize) -> Option<&str> {
+    a.is_valid(row).then(|| a.value(row))
+}
+
+fn fill(entry: &mut RosterEntry, user: &UserEntry) {
+    for (mine, theirs) in [
+        (&mut entry.email, &user.email),
+        (&mut entry.first_name, &user.first_name),
+        (&mut entry.last_name, &user.last_name),
+    ] {
+        if mine.is_none() {
+            mine.clone_from(theirs);
+        }
+    }
+}
+
+fn missing_email(origin: Option<Origin>, user: &str) -> (Origin, RejectCode, String) {
+    let origin = origin.unwrap_or(Origin {
+        file: "".into(),
+        record: 0,
+        line: None,
+        offset: 0,
+        length: 0,
+    });
+    (
+        origin,
+        RejectCode::MissingEmail,
+        format!("user `{user}` is assigned to an app, but no user list in the input gives their email"),
+    )
+}
+
+fn origin(batch: &RecordBatch, row: usize) -> Origin {
+    let dict = batch.column(col::FILE).as_dictionary::<Int32Type>();
+    let file = dict
+        .values()
+        .as_string::<i32>()
+        .value(dict.keys().value(row) as usize);
+    let line = batch.column(col::LINE).as_primitive::<UInt64Type>();
+    Origin {
+        file: file.into(),
+        record: batch.column(col::RECORD).as_primitive::<UInt64Type>().value(row),
+        line: line.is_valid(row).then(|| line.value(row)),
+        offset: batch.column(col::OFFSET).as_primitive::<UInt64Type>().value(row),
+        length: batch.column(col::LENGTH).as_primitive::<UInt32Type>().value(row),
+    }
+}
+
+fn text(s: &Option<Seen>) -> Option<&str> {
+    s.as_ref().map(|s| &*s.value)
+}
+
+fn roster_batch(
+    rows: &[((Box<str>, Box<str>), RosterEntry)],
+    apps: &HashMap<Box<str>, AppEntry>,
+) -> RecordBatch {
+    let mut c: Vec<StringBuilder> = (0..7).map(|_| StringBuilder::new()).collect();
+    let mut times: Vec<TimestampMillisecondBuilder> = (0..3)
+        .map(|_| TimestampMillisecondBuilder::new().with_timezone("UTC"))
+        .collect();
+    for ((app, unique), e) in rows {
+        let app_entry = apps.get(app);
+        let name = text(&e.app_name)
+            .or_else(|| app_entry.and_then(|a| text(&a.name).or(text(&a.display_name))))
+            .unwrap_or(app);
+        c[0].append_value(name);
+        c[1].append_option(text(&e.app_id).or_else(|| app_entry.and_then(|a| text(&a.app_id))));
+        c[2].append_value(app);
+        c[3].append_value(unique);
+        c[4].append_option(text(&e.email));
+        c[5].append_option(text(&e.first_name));
+        c[6].append_option(text(&e.last_name));
+        times[0].append_option(e.activated_at);
+        times[1].append_option(e.last_activity_at);
+        times[2].append_option(e.deactivated_at);
+    }
+    let mut columns: Vec<ArrayRef> = c.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+    columns.extend(times.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    RecordBatch::try_new(Task::SsoApplicationRoster.arrow_schema(), columns)
+        .expect("columns follow the roster schema")
+}
+
+fn discovery_batch(apps: &[(&str, &AppEntry)]) -> RecordBatch {
+    let schema = Task::ApplicationDiscovery.arrow_schema();
+    let mut name = StringBuilder::new();
+    let mut display = StringBuilder::new();
+    let mut app_id = StringBuilder::new();
+    let mut instance = StringBuilder::new();
+    let mut created = TimestampMillisecondBuilder::new().with_timezone("UTC");
+    let mut guests = BooleanBuilder::new();
+    for (key, a) in apps {
+        let n = text(&a.name).or(text(&a.display_name)).unwrap_or(key);
+        name.append_value(n);
+        display.append_value(text(&a.display_name).unwrap_or(n));
+        app_id.append_option(text(&a.app_id));
+        instance.append_value(key);
+        created.append_option(a.created_at);
+        guests.append_null();
+    }
+    let created = created.finish();
+    let guests = guests.finish();
+    let nested = |field: &str, child: ArrayRef| -> ArrayRef {
+        let DataType::Struct(fields) = schema
+            .field_with_name(field)
+            .expect("in the schema")
+            .data_type()
+            .clone()
+        else {
+            unreachable!("{field} is an object in the discovery schema")
+        };
+        let nulls = child.logical_nulls().map(|n| NullBuffer::new(n.inner().clone()));
+        Arc::new(StructArray::new(
+            Fields::from(fields.iter().cloned().collect::<Vec<_>>()),
+            vec![child],
+            nulls,
+        ))
+    };
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(name.finish()),
+        Arc::new(display.finish()),
+        Arc::new(app_id.finish()),
+        Arc::new(instance.finish()),
+        nested("ssoAppAdditional", Arc::new(created)),
+        nested("appInstanceAdditional", Arc::new(guests)),
+    ];
+    RecordBatch::try_new(schema, columns).expect("columns follow the discovery schema")
+}
+
+#[cfg(test)]
+mod tests;
