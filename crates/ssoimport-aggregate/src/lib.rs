@@ -148,9 +148,9 @@ pub struct Aggregated {
 #[derive(Debug, Default)]
 pub struct Aggregator {
     unique_from_source: bool,
-    roster: HashMap<(Box<str>, Box<str>), RosterEntry>,
+    roster: HashMap<RosterKey, RosterEntry>,
     /// Assignments that name their user by id alone, joined with `users` at the end.
-    by_user_id: HashMap<(Box<str>, Box<str>), RosterEntry>,
+    by_user_id: HashMap<RosterKey, RosterEntry>,
     apps: HashMap<Box<str>, AppEntry>,
     users: HashMap<Box<str>, UserEntry>,
 }
@@ -244,20 +244,16 @@ impl Aggregator {
                 max_opt(&mut entry.deactivated_at, ts(deactivated));
             }
             entry.origin = Some(origin(batch, row));
-            match get(unique) {
-                Some(u) => self
-                    .roster
+            if let Some(u) = get(unique) {
+                self.roster
                     .entry((app_key.into(), u.into()))
                     .or_default()
-                    .merge(entry),
-                None => match get(user_id) {
-                    Some(id) => self
-                        .by_user_id
-                        .entry((app_key.into(), id.into()))
-                        .or_default()
-                        .merge(entry),
-                    None => {}
-                },
+                    .merge(entry);
+            } else if let Some(id) = get(user_id) {
+                self.by_user_id
+                    .entry((app_key.into(), id.into()))
+                    .or_default()
+                    .merge(entry);
             }
         }
     }
@@ -277,7 +273,7 @@ impl Aggregator {
                 None => incomplete.push(missing_email(entry.origin, &id)),
             }
         }
-        let mut keys: Vec<(Box<str>, Box<str>)> = self.roster.keys().cloned().collect();
+        let mut keys: Vec<RosterKey> = self.roster.keys().cloned().collect();
         keys.sort_unstable();
         let mut rows = Vec::with_capacity(keys.len());
         for key in keys {
