@@ -33,6 +33,9 @@ use ssoimport_schema::{RejectCode, Task};
 
 pub use usage::usage_batch;
 
+/// A roster key: (app instance id, unique id).
+type RosterKey = (Box<str>, Box<str>);
+
 /// Where a record came from, kept for a roster row that cannot be completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -361,10 +364,7 @@ fn text(s: &Option<Seen>) -> Option<&str> {
     s.as_ref().map(|s| &*s.value)
 }
 
-fn roster_batch(
-    rows: &[((Box<str>, Box<str>), RosterEntry)],
-    apps: &HashMap<Box<str>, AppEntry>,
-) -> RecordBatch {
+fn roster_batch(rows: &[(RosterKey, RosterEntry)], apps: &HashMap<Box<str>, AppEntry>) -> RecordBatch {
     let mut c: Vec<StringBuilder> = (0..7).map(|_| StringBuilder::new()).collect();
     let mut times: Vec<TimestampMillisecondBuilder> = (0..3)
         .map(|_| TimestampMillisecondBuilder::new().with_timezone("UTC"))
