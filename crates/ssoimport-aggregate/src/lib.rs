@@ -95,6 +95,8 @@ struct RosterEntry {
     last_activity_at: Option<i64>,
     deactivated_at: Option<i64>,
     origin: Option<Origin>,
+    /// Records merged into the entry.
+    records: u64,
 }
 
 impl RosterEntry {
@@ -117,6 +119,7 @@ impl RosterEntry {
         if self.origin.is_none() {
             self.origin = other.origin;
         }
+        self.records += other.records;
     }
 }
 
@@ -135,6 +138,19 @@ struct UserEntry {
     last_name: Option<Seen>,
 }
 
+/// A roster row that could not be completed: its records are rejects after all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incomplete {
+    /// The first record that named the row.
+    pub origin: Origin,
+    /// Why it is incomplete.
+    pub code: RejectCode,
+    /// Detail for a person.
+    pub detail: String,
+    /// Records that went into the row (all of them rejected).
+    pub records: u64,
+}
+
 /// The roster and discovery rows of a run, and the rows that could not be completed.
 #[derive(Debug, Default)]
 pub struct Aggregated {
@@ -142,9 +158,8 @@ pub struct Aggregated {
     pub roster: Vec<RecordBatch>,
     /// Batches in the `ApplicationDiscovery` schema, sorted by app.
     pub discovery: Vec<RecordBatch>,
-    /// Roster rows that still lack a required value after joining the user lists, with the first record that
-    /// named them.
-    pub incomplete: Vec<(Origin, RejectCode, String)>,
+    /// Roster rows that still lack a required value after joining the user lists.
+    pub incomplete: Vec<Incomplete>,
 }
 
 /// Streaming aggregation of roster and discovery.
@@ -247,6 +262,7 @@ impl Aggregator {
                 max_opt(&mut entry.deactivated_at, ts(deactivated));
             }
             entry.origin = Some(origin(batch, row));
+            entry.records = 1;
             if let Some(u) = get(unique) {
                 self.roster
                     .entry((app_key.into(), u.into()))
@@ -273,7 +289,7 @@ impl Aggregator {
                     let key = if self.unique_from_source { id } else { email };
                     self.roster.entry((app, key)).or_default().merge(entry);
                 }
-                None => incomplete.push(missing_email(entry.origin, &id)),
+                None => incomplete.push(missing_email(&entry, &id)),
             }
         }
         let mut keys: Vec<RosterKey> = self.roster.keys().cloned().collect();
@@ -289,7 +305,7 @@ impl Aggregator {
                 fill(&mut entry, user);
             }
             if entry.email.is_none() {
-                incomplete.push(missing_email(entry.origin.clone(), &key.1));
+                incomplete.push(missing_email(&entry, &key.1));
                 continue;
             }
             rows.push((key, entry));
@@ -329,19 +345,22 @@ fn fill(entry: &mut RosterEntry, user: &UserEntry) {
     }
 }
 
-fn missing_email(origin: Option<Origin>, user: &str) -> (Origin, RejectCode, String) {
-    let origin = origin.unwrap_or(Origin {
+fn missing_email(entry: &RosterEntry, user: &str) -> Incomplete {
+    let origin = entry.origin.clone().unwrap_or(Origin {
         file: "".into(),
         record: 0,
         line: None,
         offset: 0,
         length: 0,
     });
-    (
+    Incomplete {
         origin,
-        RejectCode::MissingEmail,
-        format!("user `{user}` is assigned to an app, but no user list in the input gives their email"),
-    )
+        code: RejectCode::MissingEmail,
+        detail: format!(
+            "user `{user}` is assigned to an app, but no user list in the input gives their email"
+        ),
+        records: entry.records.max(1),
+    }
 }
 
 fn origin(batch: &RecordBatch, row: usize) -> Origin {

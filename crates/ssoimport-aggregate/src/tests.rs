@@ -147,8 +147,9 @@ fn assignments_by_user_id_take_email_and_names_from_the_user_list() {
         ]
     );
     assert_eq!(out.incomplete.len(), 1);
-    assert_eq!(out.incomplete[0].1, RejectCode::MissingEmail);
-    assert_eq!(out.incomplete[0].0.record, 1);
+    assert_eq!(out.incomplete[0].code, RejectCode::MissingEmail);
+    assert_eq!(out.incomplete[0].origin.record, 1);
+    assert_eq!(out.incomplete[0].records, 1);
 
     let d = &out.discovery[0];
     assert_eq!(d.num_rows(), 1);
