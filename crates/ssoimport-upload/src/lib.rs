@@ -24,7 +24,7 @@ pub mod ndjson;
 mod part;
 
 pub use manifest::{Counts, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
-pub use part::{PartOptions, PartWriter, RejectWriter};
+pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter};
 
 /// Errors of writing import files.
 #[derive(Debug, thiserror::Error)]

@@ -196,6 +196,25 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// One line of `rejects.jsonl`.
+#[derive(Debug, Clone, Copy)]
+pub struct RejectLine<'a> {
+    /// The input.
+    pub file: &'a str,
+    /// 1-based line where the record starts, if known.
+    pub line: Option<u64>,
+    /// 0-based record index within the input.
+    pub record: u64,
+    /// Byte offset in the decompressed input.
+    pub offset: u64,
+    /// The stable reject code.
+    pub code: &'a str,
+    /// Detail for a person.
+    pub detail: &'a str,
+    /// The first characters of the raw record.
+    pub excerpt: &'a str,
+}
+
 /// Writes `DIR/rejects.jsonl`: one JSON object per rejected record.
 pub struct RejectWriter {
     path: PathBuf,
@@ -217,33 +236,28 @@ impl RejectWriter {
         })
     }
 
-    /// Appends one reject: its input, line (if known), record index, byte offset, code, detail and an excerpt of
-    /// the raw record.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write(
-        &mut self,
-        file: &str,
-        line: Option<u64>,
-        record: u64,
-        offset: u64,
-        code: &str,
-        detail: &str,
-        excerpt: &str,
-    ) -> Result<(), EncodeError> {
+    /// Appends one reject.
+    pub fn write(&mut self, reject: &RejectLine<'_>) -> Result<(), EncodeError> {
         use crate::ndjson::write_str;
         let l = &mut self.line;
         l.clear();
         l.extend_from_slice(b"{\"file\":");
-        write_str(file, l);
-        if let Some(line) = line {
+        write_str(reject.file, l);
+        if let Some(line) = reject.line {
             l.extend_from_slice(format!(",\"line\":{line}").as_bytes());
         }
-        l.extend_from_slice(format!(",\"record\":{record},\"offset\":{offset},\"code\":").as_bytes());
-        write_str(code, l);
+        l.extend_from_slice(
+            format!(
+                ",\"record\":{},\"offset\":{},\"code\":",
+                reject.record, reject.offset
+            )
+            .as_bytes(),
+        );
+        write_str(reject.code, l);
         l.extend_from_slice(b",\"detail\":");
-        write_str(detail, l);
+        write_str(reject.detail, l);
         l.extend_from_slice(b",\"excerpt\":");
-        write_str(excerpt, l);
+        write_str(reject.excerpt, l);
         l.extend_from_slice(b"}\n");
         self.out
             .write_all(l)

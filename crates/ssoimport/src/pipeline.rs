@@ -1,0 +1,690 @@
+//! The convert pipeline: inputs → chunks → (parallel) parse, normalize, validate, encode → (in order) dedupe,
+//! aggregate, write parts, rejects and the manifest.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::time::{Duration, Instant};
+
+use arrow_array::RecordBatch;
+use ssoimport_aggregate::{Aggregator, usage_batch};
+use ssoimport_normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
+use ssoimport_schema::intermediate::RecordKind;
+use ssoimport_schema::Task;
+use ssoimport_source::{
+    Chunk, ChunkAssembler, ChunkOptions, Chunker, Input, Prepared, Source, open_input, parse_chunk,
+};
+use ssoimport_upload::ndjson;
+use ssoimport_upload::{
+    Counts, EncodeError, InputError, InputSummary, Manifest, PartOptions, PartWriter, RejectLine,
+    RejectWriter, TaskOutput,
+};
+use ssoimport_validate::{Deduplicator, Reject, ValidateError, ValidateOptions, Validator, dedupe_keys};
+
+use crate::readers::{Readers, SourceChoice};
+
+/// Characters of a raw record kept in its reject line.
+const EXCERPT_CHARS: usize = 200;
+/// Rows per roster and discovery batch at the end of a run.
+const FINAL_BATCH_ROWS: usize = 8192;
+
+/// Everything a conversion needs to know.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// Directory the parts, rejects and manifest go to.
+    pub out_dir: PathBuf,
+    /// Which reader reads the inputs.
+    pub source: SourceChoice,
+    /// The tasks to write.
+    pub tasks: Vec<Task>,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Chunking (chunk size, maximum record size).
+    pub chunk: ChunkOptions,
+    /// Part size cap and gzip level.
+    pub parts: PartOptions,
+    /// Normalization (unique id, slashed date order).
+    pub normalize: NormalizeOptions,
+    /// Validation (clock skew, "now").
+    pub validate: ValidateOptions,
+}
+
+impl ConvertOptions {
+    /// Defaults: auto-detected source, usage + roster + discovery, all cores, 10 MB parts.
+    pub fn new(out_dir: impl AsRef<Path>) -> Self {
+        ConvertOptions {
+            out_dir: out_dir.as_ref().to_path_buf(),
+            source: SourceChoice::Auto,
+            tasks: vec![
+                Task::SsoApplicationUsage,
+                Task::SsoApplicationRoster,
+                Task::ApplicationDiscovery,
+            ],
+            threads: None,
+            chunk: ChunkOptions::default(),
+            parts: PartOptions::default(),
+            normalize: NormalizeOptions::default(),
+            validate: ValidateOptions::default(),
+        }
+    }
+
+    /// Sets the tasks to write.
+    pub fn tasks(mut self, tasks: impl IntoIterator<Item = Task>) -> Self {
+        self.tasks = tasks.into_iter().collect();
+        self
+    }
+
+    /// Sets the reader.
+    pub fn source(mut self, source: SourceChoice) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Sets the number of worker threads.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// Sets the part options.
+    pub fn parts(mut self, parts: PartOptions) -> Self {
+        self.parts = parts;
+        self
+    }
+
+    /// Sets the chunk options.
+    pub fn chunk(mut self, chunk: ChunkOptions) -> Self {
+        self.chunk = chunk;
+        self
+    }
+
+    /// Uses the source's user id as `uniqueId` (and requires it).
+    pub fn unique_id_from_source(mut self, yes: bool) -> Self {
+        self.normalize.unique_id = if yes {
+            UniqueIdSource::SourceId
+        } else {
+            UniqueIdSource::Email
+        };
+        self.validate.unique_id_from_source = yes;
+        self
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The manifest written to the output directory.
+    pub manifest: Manifest,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Bytes read from the inputs (as stored, compressed or not).
+    pub bytes_read: u64,
+}
+
+/// Errors that stop a run. Bad records are not errors (they are rejects); an input that cannot be read is not
+/// an error either (it is listed in the manifest's `inputErrors`, and the run goes on with the others).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Writing the output failed.
+    #[error(transparent)]
+    Output(#[from] EncodeError),
+    /// The output directory could not be made.
+    #[error("cannot create the output directory {path}: {source}")]
+    OutDir {
+        /// The directory.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A stage broke an invariant (a bug, not bad input).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The `--source` named is not compiled in.
+    #[error("unknown source `{name}`: expected one of {known}")]
+    UnknownSource {
+        /// The name given.
+        name: String,
+        /// The names known.
+        known: String,
+    },
+    /// The run was interrupted; the manifest says `"complete": false`.
+    #[error("interrupted: the output is incomplete (rerun the same command to convert everything)")]
+    Interrupted,
+}
+
+impl From<ValidateError> for PipelineError {
+    fn from(e: ValidateError) -> Self {
+        PipelineError::Internal(e.to_string())
+    }
+}
+
+impl From<NormalizeError> for PipelineError {
+    fn from(e: NormalizeError) -> Self {
+        PipelineError::Internal(e.to_string())
+    }
+}
+
+/// Hears how a run progresses. `()` hears nothing.
+pub trait Observer: Sync {
+    /// An input is being opened.
+    fn input_started(&self, _input: &Input) {}
+    /// Progress: bytes read from the inputs so far, and records processed.
+    fn progress(&self, _bytes_read: u64, _records: u64) {}
+}
+
+impl Observer for () {}
+
+/// Runs conversions.
+pub struct Pipeline {
+    options: ConvertOptions,
+    readers: Readers,
+    cancel: Arc<AtomicBool>,
+}
+
+/// What the reader thread hands to the main thread, in input order.
+enum ReaderEvent {
+    Chunk {
+        input: usize,
+        chunk: Chunk,
+        prepared: Prepared,
+    },
+    InputDone {
+        input: usize,
+        source: &'static str,
+    },
+    InputFailed {
+        input: usize,
+        detail: String,
+    },
+}
+
+/// The parallel part of the work on one chunk.
+struct ChunkResult {
+    input: usize,
+    read: u64,
+    filtered: u64,
+    valid: RecordBatch,
+    keys: Vec<Option<u128>>,
+    /// NDJSON lines of the valid sign-ins, in order, and where each ends.
+    usage_lines: Vec<u8>,
+    usage_ends: Vec<usize>,
+    rejects: Vec<(Reject, String)>,
+}
+
+enum Pending {
+    Chunk(Receiver<Result<ChunkResult, PipelineError>>),
+    Event(ReaderEvent),
+}
+
+impl Pipeline {
+    /// A pipeline with these options and readers.
+    pub fn new(options: ConvertOptions, readers: Readers) -> Self {
+        Pipeline {
+            options,
+            readers,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// A flag that, once set (from a signal handler, say), stops the run after the chunk being written; the
+    /// manifest then says `"complete": false`.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// The reader named by the options, if one is named.
+    fn named_reader(&self) -> Result<Option<Arc<dyn Source>>, PipelineError> {
+        match &self.options.source {
+            SourceChoice::Auto => Ok(None),
+            SourceChoice::Named(name) => {
+                self.readers
+                    .get(name)
+                    .map(Some)
+                    .ok_or_else(|| PipelineError::UnknownSource {
+                        name: name.clone(),
+                        known: self.readers.names().join(", "),
+                    })
+            }
+        }
+    }
+
+    /// Converts `inputs` into the output directory.
+    pub fn convert(&self, inputs: &[Input], observer: &dyn Observer) -> Result<RunSummary, PipelineError> {
+        let started = Instant::now();
+        let named = self.named_reader()?;
+        let out = &self.options.out_dir;
+        std::fs::create_dir_all(out).map_err(|source| PipelineError::OutDir {
+            path: out.display().to_string(),
+            source,
+        })?;
+        let threads = self
+            .options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("ssoimport-worker-{i}"))
+            .build()
+            .map_err(|e| PipelineError::Internal(e.to_string()))?;
+
+        let mut sink = Sink::new(&self.options, inputs)?;
+        let work = Arc::new(Work {
+            normalizer: Normalizer::new(self.options.normalize),
+            validator: Validator::new(self.options.validate),
+            encode_usage: self.options.tasks.contains(&Task::SsoApplicationUsage),
+        });
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let window = threads * 2 + 2;
+        let (tx, rx) = sync_channel::<ReaderEvent>(window);
+
+        let interrupted = std::thread::scope(|scope| -> Result<bool, PipelineError> {
+            let reader = ReaderThread {
+                inputs,
+                named: named.clone(),
+                readers: &self.readers,
+                chunk: self.options.chunk,
+                bytes_read: bytes_read.clone(),
+                cancel: self.cancel.clone(),
+                observer,
+            };
+            scope.spawn(move || reader.run(tx));
+
+            let mut inflight: VecDeque<Pending> = VecDeque::new();
+            let mut reader_open = true;
+            loop {
+                while reader_open && inflight.len() < window {
+                    let event = if inflight.is_empty() {
+                        match rx.recv() {
+                            Ok(e) => e,
+                            Err(_) => {
+                                reader_open = false;
+                                break;
+                            }
+                        }
+                    } else {
+                        match rx.try_recv() {
+                            Ok(e) => e,
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Disconnected) => {
+                                reader_open = false;
+                                break;
+                            }
+                        }
+                    };
+                    match event {
+                        ReaderEvent::Chunk {
+                            input,
+                            chunk,
+                            prepared,
+                        } => {
+                            let (done_tx, done_rx) = sync_channel(1);
+                            let work = work.clone();
+                            pool.spawn(move || {
+                                let _ = done_tx.send(work.process(input, &chunk, &prepared));
+                            });
+                            inflight.push_back(Pending::Chunk(done_rx));
+                        }
+                        other => inflight.push_back(Pending::Event(other)),
+                    }
+                }
+                let Some(next) = inflight.pop_front() else { break };
+                match next {
+                    Pending::Chunk(done) => {
+                        let result = done
+                            .recv()
+                            .map_err(|_| PipelineError::Internal("a worker died".into()))??;
+                        sink.take(result)?;
+                        observer.progress(bytes_read.load(Ordering::Relaxed), sink.counts.read);
+                    }
+                    Pending::Event(event) => sink.event(event),
+                }
+                if self.cancel.load(Ordering::Relaxed) {
+                    // Drain what is in flight so no worker is left writing into a dropped channel, then stop.
+                    drop(rx);
+                    for pending in inflight.drain(..) {
+                        if let Pending::Chunk(done) = pending {
+                            let _ = done.recv();
+                        }
+                    }
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+
+        let manifest = sink.finish(!interrupted)?;
+        if interrupted {
+            return Err(PipelineError::Interrupted);
+        }
+        Ok(RunSummary {
+            manifest,
+            elapsed: started.elapsed(),
+            bytes_read: bytes_read.load(Ordering::Relaxed),
+        })
+    }
+}
+
+struct ReaderThread<'a> {
+    inputs: &'a [Input],
+    named: Option<Arc<dyn Source>>,
+    readers: &'a Readers,
+    chunk: ChunkOptions,
+    bytes_read: Arc<AtomicU64>,
+    cancel: Arc<AtomicBool>,
+    observer: &'a dyn Observer,
+}
+
+impl ReaderThread<'_> {
+    fn run(self, tx: SyncSender<ReaderEvent>) {
+        for (index, input) in self.inputs.iter().enumerate() {
+            if self.cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            self.observer.input_started(input);
+            let event = match self.read_input(index, input, &tx) {
+                Ok(source) => ReaderEvent::InputDone { input: index, source },
+                Err(detail) => ReaderEvent::InputFailed { input: index, detail },
+            };
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Sends the chunks of one input; returns the reader's name, or why the input could not be read to its end.
+    fn read_input(
+        &self,
+        index: usize,
+        input: &Input,
+        tx: &SyncSender<ReaderEvent>,
+    ) -> Result<&'static str, String> {
+        let opened = open_input(input, Some(self.bytes_read.clone())).map_err(|e| e.to_string())?;
+        let source = match &self.named {
+            Some(s) => s.clone(),
+            None => self.readers.sniff(&opened.head).ok_or_else(|| {
+                format!(
+                    "cannot tell what kind of export {} is; name it with --source ({})",
+                    input.name,
+                    self.readers.names().join(", ")
+                )
+            })?,
+        };
+        let assembler = ChunkAssembler::new(input.name.clone(), source.framer(&opened.head), self.chunk);
+        let mut prepared: Option<Prepared> = None;
+        for chunk in Chunker::new(opened.reader, &opened.head, assembler) {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Ok(source.name());
+            }
+            let chunk = chunk.map_err(|e| e.to_string())?;
+            let prepared = match &prepared {
+                Some(p) => p.clone(),
+                None => {
+                    let first = chunk.records.first().map(|r| chunk.bytes(r)).unwrap_or_default();
+                    let p = source.prepare(&input.name, first).map_err(|e| e.to_string())?;
+                    prepared = Some(p.clone());
+                    p
+                }
+            };
+            if tx
+                .send(ReaderEvent::Chunk {
+                    input: index,
+                    chunk,
+                    prepared,
+                })
+                .is_err()
+            {
+                return Ok(source.name());
+            }
+        }
+        Ok(source.name())
+    }
+}
+
+/// The stages that run on a chunk in parallel.
+struct Work {
+    normalizer: Normalizer,
+    validator: Validator,
+    encode_usage: bool,
+}
+
+impl Work {
+    fn process(
+        &self,
+        input: usize,
+        chunk: &Chunk,
+        prepared: &Prepared,
+    ) -> Result<ChunkResult, PipelineError> {
+        let parsed = parse_chunk(prepared, chunk);
+        let normalized = self.normalizer.normalize(&parsed.batch)?;
+        let validated = self.validator.validate(&normalized)?;
+        let keys = dedupe_keys(&validated.valid);
+        let mut usage_lines = Vec::new();
+        let mut usage_ends = Vec::new();
+        if self.encode_usage {
+            let all = vec![true; validated.valid.num_rows()];
+            let usage = usage_batch(&validated.valid, &all);
+            usage_lines.reserve(usage.num_rows() * 200);
+            ndjson::write_batch(&usage, &mut usage_lines, &mut usage_ends);
+        }
+        let rejects = validated.rejects.into_iter().map(|r| {
+            let excerpt = excerpt(chunk, r.offset, r.length);
+            (r, excerpt)
+        });
+        Ok(ChunkResult {
+            input,
+            read: parsed.read(),
+            filtered: parsed.filtered,
+            valid: validated.valid,
+            keys,
+            usage_lines,
+            usage_ends,
+            rejects: rejects.collect(),
+        })
+    }
+}
+
+/// The first characters of a record, on one line.
+fn excerpt(chunk: &Chunk, offset: u64, length: u32) -> String {
+    let start = offset.saturating_sub(chunk.base_offset) as usize;
+    if start >= chunk.data.len() {
+        return String::new();
+    }
+    let end = (start + length as usize)
+        .min(chunk.data.len())
+        .min(start + EXCERPT_CHARS * 4);
+    let text = String::from_utf8_lossy(&chunk.data[start..end]);
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(EXCERPT_CHARS)
+        .collect();
+    flat
+}
+
+/// The sequential end of the pipeline: dedupe, aggregate, write.
+struct Sink<'a> {
+    options: &'a ConvertOptions,
+    inputs: &'a [Input],
+    usage: Option<PartWriter>,
+    rejects: RejectWriter,
+    rejects_by_code: BTreeMap<String, u64>,
+    dedupe: Deduplicator,
+    aggregator: Option<Aggregator>,
+    counts: Counts,
+    per_input: Vec<(u64, Option<&'static str>)>,
+    input_errors: Vec<InputError>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(options: &'a ConvertOptions, inputs: &'a [Input]) -> Result<Self, PipelineError> {
+        let usage = if options.tasks.contains(&Task::SsoApplicationUsage) {
+            Some(PartWriter::create(
+                &options.out_dir,
+                Task::SsoApplicationUsage,
+                options.parts,
+            )?)
+        } else {
+            None
+        };
+        let aggregate = options
+            .tasks
+            .iter()
+            .any(|t| matches!(t, Task::SsoApplicationRoster | Task::ApplicationDiscovery));
+        Ok(Sink {
+            options,
+            inputs,
+            usage,
+            rejects: RejectWriter::create(&options.out_dir)?,
+            rejects_by_code: BTreeMap::new(),
+            dedupe: Deduplicator::new(),
+            aggregator: aggregate.then(|| Aggregator::new(options.validate.unique_id_from_source)),
+            counts: Counts::default(),
+            per_input: vec![(0, None); inputs.len()],
+            input_errors: Vec::new(),
+        })
+    }
+
+    fn reject(&mut self, reject: &RejectLine<'_>, records: u64) -> Result<(), PipelineError> {
+        self.rejects.write(reject)?;
+        *self.rejects_by_code.entry(reject.code.to_string()).or_default() += records;
+        self.counts.rejected += records;
+        Ok(())
+    }
+
+    fn take(&mut self, result: ChunkResult) -> Result<(), PipelineError> {
+        self.counts.read += result.read;
+        self.counts.filtered += result.filtered;
+        self.per_input[result.input].0 += result.read;
+        for (r, excerpt) in &result.rejects {
+            let line = RejectLine {
+                file: &r.file,
+                line: r.line,
+                record: r.record,
+                offset: r.offset,
+                code: r.code.as_str(),
+                detail: &r.detail,
+                excerpt,
+            };
+            self.reject(&line, 1)?;
+        }
+        let rows = result.valid.num_rows();
+        let kinds = result.valid.column(ssoimport_schema::normalized::col::KIND);
+        let kinds = arrow_array::cast::AsArray::as_primitive::<arrow_array::types::UInt8Type>(kinds);
+        let mut take = vec![false; rows];
+        let mut usage_index = 0;
+        for (row, taken) in take.iter_mut().enumerate() {
+            let is_sign_in = kinds.value(row) == RecordKind::SignIn as u8;
+            let first = match result.keys[row] {
+                Some(key) => self.dedupe.first_time(key),
+                None => true,
+            };
+            if first {
+                self.counts.accepted += 1;
+                *taken = true;
+            } else {
+                self.counts.duplicates += 1;
+            }
+            if is_sign_in {
+                if first && let Some(usage) = &mut self.usage {
+                    let start = if usage_index == 0 {
+                        0
+                    } else {
+                        result.usage_ends[usage_index - 1]
+                    };
+                    let end = result.usage_ends[usage_index];
+                    usage.write_line(&result.usage_lines[start..end])?;
+                }
+                usage_index += 1;
+            }
+        }
+        if let Some(aggregator) = &mut self.aggregator {
+            aggregator.add(&result.valid, |row| take[row]);
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: ReaderEvent) {
+        match event {
+            ReaderEvent::InputDone { input, source } => self.per_input[input].1 = Some(source),
+            ReaderEvent::InputFailed { input, detail } => {
+                self.input_errors.push(InputError {
+                    file: self.inputs[input].name.to_string(),
+                    detail,
+                });
+            }
+            ReaderEvent::Chunk { .. } => unreachable!("chunks go to the workers"),
+        }
+    }
+
+    fn finish(mut self, complete: bool) -> Result<Manifest, PipelineError> {
+        let mut tasks: Vec<TaskOutput> = Vec::new();
+        if let Some(usage) = self.usage.take() {
+            tasks.push(usage.finish()?);
+        }
+        if let Some(aggregator) = self.aggregator.take() {
+            let aggregated = aggregator.finish(FINAL_BATCH_ROWS);
+            for gap in &aggregated.incomplete {
+                let o = &gap.origin;
+                self.counts.accepted -= gap.records;
+                let line = RejectLine {
+                    file: &o.file,
+                    line: o.line,
+                    record: o.record,
+                    offset: o.offset,
+                    code: gap.code.as_str(),
+                    detail: &gap.detail,
+                    excerpt: "",
+                };
+                self.reject(&line, gap.records)?;
+            }
+            for (task, batches) in [
+                (Task::SsoApplicationRoster, &aggregated.roster),
+                (Task::ApplicationDiscovery, &aggregated.discovery),
+            ] {
+                if !self.options.tasks.contains(&task) {
+                    continue;
+                }
+                let mut writer = PartWriter::create(&self.options.out_dir, task, self.options.parts)?;
+                let mut line = Vec::new();
+                for batch in batches {
+                    for row in 0..batch.num_rows() {
+                        line.clear();
+                        ndjson::write_row(batch, row, &mut line);
+                        writer.write_line(&line)?;
+                    }
+                }
+                tasks.push(writer.finish()?);
+            }
+        }
+        self.rejects.finish()?;
+        let manifest = Manifest {
+            tool: format!("ssoimport {}", env!("CARGO_PKG_VERSION")),
+            complete,
+            inputs: self
+                .inputs
+                .iter()
+                .zip(&self.per_input)
+                .map(|(input, (records, source))| InputSummary {
+                    file: input.name.to_string(),
+                    source: source.unwrap_or("-").to_string(),
+                    records: *records,
+                })
+                .collect(),
+            counts: self.counts,
+            rejects_by_code: self.rejects_by_code,
+            tasks,
+            input_errors: self.input_errors,
+        };
+        if !manifest.counts.balanced() {
+            return Err(PipelineError::Internal(format!(
+                "counts do not add up: {:?}",
+                manifest.counts
+            )));
+        }
+        manifest.write(&self.options.out_dir)?;
+        Ok(manifest)
+    }
+}
