@@ -29,7 +29,13 @@ pub use readers::{Readers, SourceChoice};
 
 pub use ssoimport_aggregate as aggregate;
 pub use ssoimport_csv as csv;
+#[cfg(feature = "entra")]
+pub use ssoimport_entra as entra;
+#[cfg(feature = "google")]
+pub use ssoimport_google as google;
 pub use ssoimport_normalize as normalize;
+#[cfg(feature = "okta")]
+pub use ssoimport_okta as okta;
 pub use ssoimport_schema as schema;
 pub use ssoimport_source as source;
 pub use ssoimport_upload as upload;

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use arrow_array::RecordBatch;
 use ssoimport_aggregate::{Aggregator, usage_batch};
 use ssoimport_normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
-use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_schema::Task;
+use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_source::{
     Chunk, ChunkAssembler, ChunkOptions, Chunker, Input, Prepared, Source, open_input, parse_chunk,
 };
@@ -401,18 +401,15 @@ impl ReaderThread<'_> {
         tx: &SyncSender<ReaderEvent>,
     ) -> Result<&'static str, String> {
         let opened = open_input(input, Some(self.bytes_read.clone())).map_err(|e| e.to_string())?;
-        let source = match &self.named {
-            Some(s) => s.clone(),
-            None => self.readers.sniff(&opened.head).ok_or_else(|| {
-                format!(
-                    "cannot tell what kind of export {} is; name it with --source ({})",
-                    input.name,
-                    self.readers.names().join(", ")
-                )
-            })?,
+        let (source, chosen) = match &self.named {
+            Some(s) => (s.clone(), None),
+            None => {
+                let (source, prepared) = self.readers.choose(&opened.head, &input.name)?;
+                (source, Some(prepared))
+            }
         };
         let assembler = ChunkAssembler::new(input.name.clone(), source.framer(&opened.head), self.chunk);
-        let mut prepared: Option<Prepared> = None;
+        let mut prepared: Option<Prepared> = chosen;
         for chunk in Chunker::new(opened.reader, &opened.head, assembler) {
             if self.cancel.load(Ordering::Relaxed) {
                 return Ok(source.name());

@@ -1,0 +1,51 @@
+//! The `ssoimport` command.
+
+mod convert;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes scripts can rely on.
+pub(crate) mod exit {
+    /// The run completed (rejected records are data, not failure: see rejects.jsonl).
+    pub const OK: u8 = 0;
+    /// The run failed while writing output, or broke an internal invariant.
+    pub const FAILED: u8 = 1;
+    /// Bad usage, or an input that could not be read (the other inputs were still converted).
+    pub const USAGE_OR_INPUT: u8 = 2;
+    /// Interrupted (Ctrl-C): the manifest says the output is incomplete.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "ssoimport",
+    version,
+    about = "Turn SSO exports (Okta, Entra ID, Google Workspace, CSV) into Flexera SaaS Management import jobs",
+    long_about = "Turn SSO exports (Okta, Microsoft Entra ID, Google Workspace, CSV) into the import files of \
+Flexera SaaS Management's Import Jobs API: gzipped NDJSON parts of at most 10 MB per task \
+(SsoApplicationUsage, SsoApplicationRoster, ApplicationDiscovery), a rejects file that names every record \
+left out and why, and a manifest whose counts add up.",
+    after_help = "Exit codes: 0 the run completed (rejects are data), 1 the run failed, 2 bad usage or an \
+unreadable input, 130 interrupted.\n\nStart with:  ssoimport convert --help"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert exports into import files (parts, rejects, manifest) in a directory.
+    Convert(convert::ConvertArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Convert(args) => convert::run(args),
+    };
+    ExitCode::from(code)
+}

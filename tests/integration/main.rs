@@ -1,0 +1,4 @@
+//! End-to-end tests: the real `ssoimport` binary on fixtures and generated inputs.
+
+mod convert_csv;
+mod support;
