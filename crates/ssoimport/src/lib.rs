@@ -40,3 +40,6 @@ pub use ssoimport_schema as schema;
 pub use ssoimport_source as source;
 pub use ssoimport_upload as upload;
 pub use ssoimport_validate as validate;
+
+#[cfg(test)]
+mod tests;

@@ -18,7 +18,7 @@ use ssoimport_source::{
 };
 use ssoimport_upload::ndjson;
 use ssoimport_upload::{
-    Counts, EncodeError, InputError, InputSummary, Manifest, PartOptions, PartWriter, RejectLine,
+    Counts, EncodeError, InputError, InputSummary, Manifest, PartInfo, PartOptions, PartWriter, RejectLine,
     RejectWriter, TaskOutput,
 };
 use ssoimport_validate::{Deduplicator, Reject, ValidateError, ValidateOptions, Validator, dedupe_keys};
@@ -172,6 +172,9 @@ pub trait Observer: Sync {
     fn input_started(&self, _input: &Input) {}
     /// Progress: bytes read from the inputs so far, and records processed.
     fn progress(&self, _bytes_read: u64, _records: u64) {}
+    /// A part was sealed: its file (under the output directory) is complete and will not change. Called in the
+    /// order parts are written, so a caller can upload each part as soon as it exists.
+    fn part_sealed(&self, _task: Task, _part: &PartInfo) {}
 }
 
 impl Observer for () {}
@@ -269,7 +272,7 @@ impl Pipeline {
             .build()
             .map_err(|e| PipelineError::Internal(e.to_string()))?;
 
-        let mut sink = Sink::new(&self.options, inputs)?;
+        let mut sink = Sink::new(&self.options, inputs, observer)?;
         let work = Arc::new(Work {
             normalizer: Normalizer::new(self.options.normalize),
             validator: Validator::new(self.options.validate),
@@ -504,6 +507,7 @@ fn excerpt(chunk: &Chunk, offset: u64, length: u32) -> String {
 /// The sequential end of the pipeline: dedupe, aggregate, write.
 struct Sink<'a> {
     options: &'a ConvertOptions,
+    observer: &'a dyn Observer,
     inputs: &'a [Input],
     usage: Option<PartWriter>,
     rejects: RejectWriter,
@@ -516,7 +520,11 @@ struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    fn new(options: &'a ConvertOptions, inputs: &'a [Input]) -> Result<Self, PipelineError> {
+    fn new(
+        options: &'a ConvertOptions,
+        inputs: &'a [Input],
+        observer: &'a dyn Observer,
+    ) -> Result<Self, PipelineError> {
         let usage = if options.tasks.contains(&Task::SsoApplicationUsage) {
             Some(PartWriter::create(
                 &options.out_dir,
@@ -532,6 +540,7 @@ impl<'a> Sink<'a> {
             .any(|t| matches!(t, Task::SsoApplicationRoster | Task::ApplicationDiscovery));
         Ok(Sink {
             options,
+            observer,
             inputs,
             usage,
             rejects: RejectWriter::create(&options.out_dir)?,
@@ -592,7 +601,9 @@ impl<'a> Sink<'a> {
                         result.usage_ends[usage_index - 1]
                     };
                     let end = result.usage_ends[usage_index];
-                    usage.write_line(&result.usage_lines[start..end])?;
+                    if let Some(sealed) = usage.write_line(&result.usage_lines[start..end])? {
+                        self.observer.part_sealed(Task::SsoApplicationUsage, &sealed);
+                    }
                 }
                 usage_index += 1;
             }
@@ -616,10 +627,21 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Seals a task's last part and announces it.
+    fn finish_task(&self, writer: PartWriter) -> Result<TaskOutput, PipelineError> {
+        let task = writer.task();
+        let announced = writer.sealed().len();
+        let output = writer.finish()?;
+        for part in &output.parts[announced..] {
+            self.observer.part_sealed(task, part);
+        }
+        Ok(output)
+    }
+
     fn finish(mut self, complete: bool) -> Result<Manifest, PipelineError> {
         let mut tasks: Vec<TaskOutput> = Vec::new();
         if let Some(usage) = self.usage.take() {
-            tasks.push(usage.finish()?);
+            tasks.push(self.finish_task(usage)?);
         }
         if let Some(aggregator) = self.aggregator.take() {
             let aggregated = aggregator.finish(FINAL_BATCH_ROWS);
@@ -650,10 +672,12 @@ impl<'a> Sink<'a> {
                     for row in 0..batch.num_rows() {
                         line.clear();
                         ndjson::write_row(batch, row, &mut line);
-                        writer.write_line(&line)?;
+                        if let Some(sealed) = writer.write_line(&line)? {
+                            self.observer.part_sealed(task, &sealed);
+                        }
                     }
                 }
-                tasks.push(writer.finish()?);
+                tasks.push(self.finish_task(writer)?);
             }
         }
         self.rejects.finish()?;

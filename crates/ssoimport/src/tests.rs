@@ -1,0 +1,50 @@
+use std::sync::Mutex;
+
+use ssoimport_schema::Task;
+use ssoimport_upload::{PartInfo, PartOptions};
+
+use super::*;
+
+#[derive(Default)]
+struct Sealed(Mutex<Vec<(Task, PartInfo)>>);
+
+impl Observer for Sealed {
+    fn part_sealed(&self, task: Task, part: &PartInfo) {
+        self.0.lock().unwrap().push((task, part.clone()));
+    }
+}
+
+#[test]
+fn every_part_is_announced_once_in_order_and_exists_when_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("in.csv");
+    let mut text = String::from("Email,App,Date,Event ID\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "u{}@example.com,App {},{},{:x}\n",
+            i % 97,
+            i % 13,
+            1_700_000_000 + i,
+            i * 7919
+        ));
+    }
+    std::fs::write(&export, text).unwrap();
+    let out = dir.path().join("out");
+    let options = ConvertOptions::new(&out).parts(PartOptions {
+        max_part_bytes: 4096,
+        gzip_level: 6,
+    });
+    let sealed = Sealed::default();
+    let summary = Pipeline::new(options, Readers::default())
+        .convert(&source::expand_inputs(&[&export]).unwrap(), &sealed)
+        .unwrap();
+    let announced = sealed.0.into_inner().unwrap();
+    let mut expected = Vec::new();
+    for task in &summary.manifest.tasks {
+        let task_kind: Task = task.task.parse().unwrap();
+        expected.extend(task.parts.iter().map(|p| (task_kind, p.clone())));
+    }
+    assert!(expected.len() > 3);
+    assert_eq!(announced, expected);
+    assert!(announced.iter().all(|(_, p)| out.join(&p.path).exists()));
+}
