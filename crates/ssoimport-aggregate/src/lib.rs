@@ -33,8 +33,27 @@ use ssoimport_schema::{RejectCode, Task};
 
 pub use usage::usage_batch;
 
-/// A roster key: (app instance id, unique id).
-type RosterKey = (Box<str>, Box<str>);
+/// A roster key: the app instance id and the user key joined by NUL, so that a lookup needs no allocation and
+/// the keys sort by app, then user.
+type RosterKey = Box<str>;
+
+const KEY_SEPARATOR: char = '\0';
+
+/// The entry of `app` and `user`, made if missing; `buf` is scratch space for the joined key.
+fn slot<'m>(map: &'m mut HashMap<RosterKey, RosterEntry>, buf: &mut String, app: &str, user: &str) -> &'m mut RosterEntry {
+    buf.clear();
+    buf.push_str(app);
+    buf.push(KEY_SEPARATOR);
+    buf.push_str(user);
+    if !map.contains_key(buf.as_str()) {
+        map.insert(buf.as_str().into(), RosterEntry::default());
+    }
+    map.get_mut(buf.as_str()).expect("inserted above")
+}
+
+fn split_key(key: &str) -> (&str, &str) {
+    key.split_once(KEY_SEPARATOR).unwrap_or((key, ""))
+}
 
 /// Where a record came from, kept for a roster row that cannot be completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +80,10 @@ struct Seen {
 fn offer(slot: &mut Option<Seen>, at: i64, value: Option<&str>) {
     let Some(value) = value else { return };
     match slot {
+        // The same value again (the common case): keep its latest time, allocate nothing.
+        Some(cur) if &*cur.value == value => cur.at = cur.at.max(at),
         Some(cur) if (cur.at, &*cur.value) >= (at, value) => {}
-        _ => {
-            *slot = Some(Seen {
-                at,
-                value: value.into(),
-            })
-        }
+        _ => *slot = Some(Seen { at, value: value.into() }),
     }
 }
 
@@ -171,6 +187,7 @@ pub struct Aggregator {
     by_user_id: HashMap<RosterKey, RosterEntry>,
     apps: HashMap<Box<str>, AppEntry>,
     users: HashMap<Box<str>, UserEntry>,
+    key_buf: String,
 }
 
 impl Aggregator {
@@ -238,7 +255,10 @@ impl Aggregator {
                 .or(ts(activated))
                 .or(ts(created))
                 .unwrap_or(i64::MIN);
-            let app_entry = self.apps.entry(app_key.into()).or_default();
+            if !self.apps.contains_key(app_key) {
+                self.apps.insert(app_key.into(), AppEntry::default());
+            }
+            let app_entry = self.apps.get_mut(app_key).expect("inserted above");
             offer(&mut app_entry.name, seen_at, get(app_name));
             offer(&mut app_entry.display_name, seen_at, get(display));
             offer(&mut app_entry.app_id, seen_at, get(app_id));
@@ -246,7 +266,13 @@ impl Aggregator {
             if kind == RecordKind::App {
                 continue;
             }
-            let mut entry = RosterEntry::default();
+            let entry = if let Some(u) = get(unique) {
+                slot(&mut self.roster, &mut self.key_buf, app_key, u)
+            } else if let Some(id) = get(user_id) {
+                slot(&mut self.by_user_id, &mut self.key_buf, app_key, id)
+            } else {
+                continue;
+            };
             offer(&mut entry.app_name, seen_at, get(app_name));
             offer(&mut entry.app_id, seen_at, get(app_id));
             offer(&mut entry.email, seen_at, get(email));
@@ -261,19 +287,10 @@ impl Aggregator {
                 max_opt(&mut entry.last_activity_at, ts(last_act));
                 max_opt(&mut entry.deactivated_at, ts(deactivated));
             }
-            entry.origin = Some(origin(batch, row));
-            entry.records = 1;
-            if let Some(u) = get(unique) {
-                self.roster
-                    .entry((app_key.into(), u.into()))
-                    .or_default()
-                    .merge(entry);
-            } else if let Some(id) = get(user_id) {
-                self.by_user_id
-                    .entry((app_key.into(), id.into()))
-                    .or_default()
-                    .merge(entry);
+            if entry.origin.is_none() {
+                entry.origin = Some(origin(batch, row));
             }
+            entry.records += 1;
         }
     }
 
@@ -281,15 +298,16 @@ impl Aggregator {
     pub fn finish(mut self, batch_rows: usize) -> Aggregated {
         let mut incomplete = Vec::new();
         // Assignments known only by user id: the user list gives their email (the unique id in email mode).
-        for ((app, id), mut entry) in std::mem::take(&mut self.by_user_id) {
-            let user = self.users.get(&id).cloned().unwrap_or_default();
+        for (key, mut entry) in std::mem::take(&mut self.by_user_id) {
+            let (app, id) = split_key(&key);
+            let user = self.users.get(id).cloned().unwrap_or_default();
             fill(&mut entry, &user);
             match entry.email.as_ref().map(|s| s.value.clone()) {
                 Some(email) => {
-                    let key = if self.unique_from_source { id } else { email };
-                    self.roster.entry((app, key)).or_default().merge(entry);
+                    let user = if self.unique_from_source { id } else { &*email };
+                    slot(&mut self.roster, &mut self.key_buf, app, user).merge(entry);
                 }
-                None => incomplete.push(missing_email(&entry, &id)),
+                None => incomplete.push(missing_email(&entry, id)),
             }
         }
         let mut keys: Vec<RosterKey> = self.roster.keys().cloned().collect();
@@ -305,7 +323,7 @@ impl Aggregator {
                 fill(&mut entry, user);
             }
             if entry.email.is_none() {
-                incomplete.push(missing_email(&entry, &key.1));
+                incomplete.push(missing_email(&entry, split_key(&key).1));
                 continue;
             }
             rows.push((key, entry));
@@ -388,7 +406,8 @@ fn roster_batch(rows: &[(RosterKey, RosterEntry)], apps: &HashMap<Box<str>, AppE
     let mut times: Vec<TimestampMillisecondBuilder> = (0..3)
         .map(|_| TimestampMillisecondBuilder::new().with_timezone("UTC"))
         .collect();
-    for ((app, unique), e) in rows {
+    for (key, e) in rows {
+        let (app, unique) = split_key(key);
         let app_entry = apps.get(app);
         let name = text(&e.app_name)
             .or_else(|| app_entry.and_then(|a| text(&a.name).or(text(&a.display_name))))
