@@ -40,7 +40,12 @@ type RosterKey = Box<str>;
 const KEY_SEPARATOR: char = '\0';
 
 /// The entry of `app` and `user`, made if missing; `buf` is scratch space for the joined key.
-fn slot<'m>(map: &'m mut HashMap<RosterKey, RosterEntry>, buf: &mut String, app: &str, user: &str) -> &'m mut RosterEntry {
+fn slot<'m>(
+    map: &'m mut HashMap<RosterKey, RosterEntry>,
+    buf: &mut String,
+    app: &str,
+    user: &str,
+) -> &'m mut RosterEntry {
     buf.clear();
     buf.push_str(app);
     buf.push(KEY_SEPARATOR);
@@ -83,7 +88,12 @@ fn offer(slot: &mut Option<Seen>, at: i64, value: Option<&str>) {
         // The same value again (the common case): keep its latest time, allocate nothing.
         Some(cur) if &*cur.value == value => cur.at = cur.at.max(at),
         Some(cur) if (cur.at, &*cur.value) >= (at, value) => {}
-        _ => *slot = Some(Seen { at, value: value.into() }),
+        _ => {
+            *slot = Some(Seen {
+                at,
+                value: value.into(),
+            })
+        }
     }
 }
 

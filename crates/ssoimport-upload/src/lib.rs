@@ -24,7 +24,7 @@ pub mod ndjson;
 mod part;
 
 pub use manifest::{Counts, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
-pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter};
+pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter, Segment};
 
 /// Errors of writing import files.
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use md5::{Digest, Md5};
 use ssoimport_schema::Task;
 
@@ -30,7 +29,11 @@ impl Default for PartOptions {
     }
 }
 
-/// Bytes a gzip stream can add on finishing: the final deflate block and the 8-byte trailer, generously.
+/// gzip member header: deflate, no name, no time, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+/// An empty final deflate block (fixed Huffman, end of block): closes a stream made of sync-flushed pieces.
+const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
+/// Bytes a part needs after its deflate data: the final block (or a compressor's finish) and the trailer.
 const FINISH_OVERHEAD: u64 = 64;
 
 /// An upper bound of the compressed size of `n` bytes not yet flushed (zlib's `deflateBound`, generously).
@@ -38,15 +41,106 @@ fn pending_bound(n: u64) -> u64 {
     n + (n >> 12) + (n >> 14) + 16
 }
 
-struct OpenPart {
-    encoder: GzEncoder<Vec<u8>>,
-    rows: u64,
+/// Runs `input` through `compress`, appending the output to `out`.
+fn deflate_into(compress: &mut Compress, mut input: &[u8], out: &mut Vec<u8>, flush: FlushCompress) {
+    loop {
+        out.reserve(input.len() / 2 + 4096);
+        let before_in = compress.total_in();
+        let status = compress
+            .compress_vec(input, out, flush)
+            .expect("deflate of in-memory bytes cannot fail");
+        input = &input[(compress.total_in() - before_in) as usize..];
+        let done = match flush {
+            FlushCompress::Finish => status == Status::StreamEnd,
+            // Done when all input is taken and the compressor had room to spare (it emitted everything).
+            _ => input.is_empty() && out.len() < out.capacity(),
+        };
+        if done {
+            return;
+        }
+    }
+}
+
+/// NDJSON lines compressed on their own as raw deflate, ending in a sync flush, so that segments made in
+/// parallel can be laid end to end inside one gzip part.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// The raw deflate bytes (no final block).
+    pub deflate: Vec<u8>,
+    /// CRC-32 of the uncompressed lines.
+    pub crc: crc32fast::Hasher,
+    /// Uncompressed length.
+    pub len: u64,
+    /// Number of lines.
+    pub rows: u64,
+}
+
+impl Segment {
+    /// Compresses `lines` (whole NDJSON lines, `rows` of them) at `level`.
+    pub fn compress(lines: &[u8], rows: u64, level: u32) -> Segment {
+        let mut compress = Compress::new(Compression::new(level), false);
+        let mut deflate = Vec::with_capacity(lines.len() / 4 + 64);
+        deflate_into(&mut compress, lines, &mut deflate, FlushCompress::Sync);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(lines);
+        Segment {
+            deflate,
+            crc,
+            len: lines.len() as u64,
+            rows,
+        }
+    }
+}
+
+/// A deflate stream fed line by line, for rows that come one at a time.
+struct LineStream {
+    compress: Compress,
     /// Uncompressed bytes written since the last flush.
     pending: u64,
 }
 
+struct OpenPart {
+    /// Header and deflate bytes so far.
+    bytes: Vec<u8>,
+    crc: crc32fast::Hasher,
+    len: u64,
+    rows: u64,
+    stream: Option<LineStream>,
+}
+
+impl OpenPart {
+    fn new() -> Self {
+        let mut bytes = Vec::with_capacity(1 << 20);
+        bytes.extend_from_slice(&GZIP_HEADER);
+        OpenPart {
+            bytes,
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+            rows: 0,
+            stream: None,
+        }
+    }
+
+    /// Ends the line stream (if any) on a byte boundary so a segment can follow.
+    fn flush_stream(&mut self) {
+        if let Some(mut stream) = self.stream.take() {
+            deflate_into(&mut stream.compress, &[], &mut self.bytes, FlushCompress::Sync);
+        }
+    }
+
+    fn finish(mut self) -> (Vec<u8>, u64) {
+        self.flush_stream();
+        self.bytes.extend_from_slice(&FINAL_BLOCK);
+        self.bytes.extend_from_slice(&self.crc.finalize().to_le_bytes());
+        self.bytes.extend_from_slice(&(self.len as u32).to_le_bytes());
+        (self.bytes, self.rows)
+    }
+}
+
 /// Writes the NDJSON lines of one task into `DIR/<Task>/part-NNNNN.jsonl.gz`, each at most
-/// `max_part_bytes` compressed. Parts are written to a temporary name and renamed once sealed.
+/// `max_part_bytes` compressed. Lines come one at a time ([`PartWriter::write_line`]) or as segments compressed
+/// elsewhere, in parallel ([`PartWriter::write_segment`]); either way the same rows give the same bytes. Parts are
+/// written to a temporary name and renamed once sealed.
 pub struct PartWriter {
     out_dir: PathBuf,
     task: Task,
@@ -96,58 +190,95 @@ impl PartWriter {
         &self.parts
     }
 
+    /// The gzip level parts are compressed at (segments must be made at the same level).
+    pub fn gzip_level(&self) -> u32 {
+        self.options.gzip_level
+    }
+
     /// Writes one NDJSON line (with its `\n`). Returns the part just sealed to make room, if any.
     pub fn write_line(&mut self, line: &[u8]) -> Result<Option<PartInfo>, EncodeError> {
         let cap = self.options.max_part_bytes;
         let len = line.len() as u64;
         let mut sealed = None;
         if let Some(part) = &mut self.open {
-            let fits = |p: &OpenPart| {
-                p.encoder.get_ref().len() as u64 + pending_bound(p.pending + len) + FINISH_OVERHEAD <= cap
-            };
-            if !fits(part) {
+            let pending = part.stream.as_ref().map_or(0, |s| s.pending);
+            if part.bytes.len() as u64 + pending_bound(pending + len) + FINISH_OVERHEAD > cap {
                 // Learn the true compressed size before deciding; this happens only near the end of a part.
-                part.encoder
-                    .flush()
-                    .map_err(|source| io_err(&self.out_dir, source))?;
-                part.pending = 0;
-                if !fits(part) {
+                if let Some(stream) = &mut part.stream {
+                    deflate_into(&mut stream.compress, &[], &mut part.bytes, FlushCompress::Sync);
+                    stream.pending = 0;
+                }
+                if part.bytes.len() as u64 + pending_bound(len) + FINISH_OVERHEAD > cap {
                     sealed = Some(self.seal()?);
                 }
             }
         }
         if self.open.is_none() {
-            if 10 + pending_bound(len) + FINISH_OVERHEAD > cap {
+            if GZIP_HEADER.len() as u64 + pending_bound(len) + FINISH_OVERHEAD > cap {
                 return Err(EncodeError::RowTooLarge {
                     bytes: line.len(),
                     cap,
                 });
             }
-            self.open = Some(OpenPart {
-                encoder: GzEncoder::new(
-                    Vec::with_capacity(1 << 20),
-                    Compression::new(self.options.gzip_level),
-                ),
-                rows: 0,
-                pending: 0,
-            });
+            self.open = Some(OpenPart::new());
         }
+        let level = self.options.gzip_level;
         let part = self.open.as_mut().expect("opened above");
-        part.encoder
-            .write_all(line)
-            .map_err(|source| io_err(&self.out_dir, source))?;
-        part.pending += len;
+        let stream = part.stream.get_or_insert_with(|| LineStream {
+            compress: Compress::new(Compression::new(level), false),
+            pending: 0,
+        });
+        deflate_into(&mut stream.compress, line, &mut part.bytes, FlushCompress::None);
+        stream.pending += len;
+        part.crc.update(line);
+        part.len += len;
         part.rows += 1;
         self.rows += 1;
         Ok(sealed)
     }
 
+    /// Writes a segment compressed elsewhere (at this writer's gzip level). `lines` are its uncompressed lines
+    /// and `line_ends` where each ends: a segment too large for any part is written line by line instead.
+    /// Returns the parts sealed to make room.
+    pub fn write_segment(
+        &mut self,
+        segment: &Segment,
+        lines: &[u8],
+        line_ends: &[usize],
+    ) -> Result<Vec<PartInfo>, EncodeError> {
+        let cap = self.options.max_part_bytes;
+        let need = segment.deflate.len() as u64 + FINISH_OVERHEAD;
+        let mut sealed = Vec::new();
+        if segment.rows == 0 {
+            return Ok(sealed);
+        }
+        if let Some(part) = &mut self.open {
+            part.flush_stream();
+            if part.bytes.len() as u64 + need > cap {
+                sealed.push(self.seal()?);
+            }
+        }
+        if GZIP_HEADER.len() as u64 + need > cap {
+            // Larger than a part can be: cut it line by line.
+            let mut start = 0;
+            for &end in line_ends {
+                sealed.extend(self.write_line(&lines[start..end])?);
+                start = end;
+            }
+            return Ok(sealed);
+        }
+        let part = self.open.get_or_insert_with(OpenPart::new);
+        part.bytes.extend_from_slice(&segment.deflate);
+        part.crc.combine(&segment.crc);
+        part.len += segment.len;
+        part.rows += segment.rows;
+        self.rows += segment.rows;
+        Ok(sealed)
+    }
+
     fn seal(&mut self) -> Result<PartInfo, EncodeError> {
         let part = self.open.take().expect("a part is open");
-        let bytes = part
-            .encoder
-            .finish()
-            .map_err(|source| io_err(&self.out_dir, source))?;
+        let (bytes, rows) = part.finish();
         let index = self.parts.len();
         let relative = format!("{}/part-{index:05}.jsonl.gz", self.task.name());
         let path = self.out_dir.join(&relative);
@@ -157,7 +288,7 @@ impl PartWriter {
         let md5 = hex(&Md5::digest(&bytes));
         let info = PartInfo {
             path: relative,
-            rows: part.rows,
+            rows,
             bytes: bytes.len() as u64,
             md5,
         };
@@ -360,6 +491,83 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(left, 1, "parts of earlier runs are gone");
+    }
+
+    fn read_part(path: &Path) -> Vec<u8> {
+        let bytes = fs::read(path).unwrap();
+        let mut text = Vec::new();
+        // A strict single-member decoder: the part must be one valid gzip member.
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn segments_and_lines_mix_into_valid_parts_with_the_same_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = PartOptions {
+            max_part_bytes: 10_000,
+            gzip_level: 6,
+        };
+        let mut w = PartWriter::create(dir.path(), Task::SsoApplicationUsage, options).unwrap();
+        let mut expected = Vec::new();
+        for chunk in 0..40 {
+            let mut lines = Vec::new();
+            let mut ends = Vec::new();
+            for i in 0..(chunk * 7 % 50) {
+                lines.extend(line(chunk * 1000 + i));
+                ends.push(lines.len());
+            }
+            expected.extend_from_slice(&lines);
+            if chunk % 3 == 0 {
+                let mut start = 0;
+                for &end in &ends {
+                    w.write_line(&lines[start..end]).unwrap();
+                    start = end;
+                }
+            } else {
+                let segment = Segment::compress(&lines, ends.len() as u64, 6);
+                w.write_segment(&segment, &lines, &ends).unwrap();
+            }
+        }
+        let out = w.finish().unwrap();
+        assert!(out.parts.len() > 2);
+        let mut all = Vec::new();
+        for p in &out.parts {
+            assert!(p.bytes <= options.max_part_bytes);
+            let text = read_part(&dir.path().join(&p.path));
+            assert_eq!(text.iter().filter(|&&b| b == b'\n').count() as u64, p.rows);
+            all.extend(text);
+        }
+        assert_eq!(all, expected);
+        assert_eq!(out.rows, expected.iter().filter(|&&b| b == b'\n').count() as u64);
+    }
+
+    #[test]
+    fn a_segment_larger_than_a_part_is_cut_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = PartOptions {
+            max_part_bytes: 2_000,
+            gzip_level: 6,
+        };
+        let mut w = PartWriter::create(dir.path(), Task::SsoApplicationUsage, options).unwrap();
+        let mut lines = Vec::new();
+        let mut ends = Vec::new();
+        for i in 0..300 {
+            lines.extend(line(i));
+            ends.push(lines.len());
+        }
+        let segment = Segment::compress(&lines, 300, 6);
+        assert!(segment.deflate.len() > 2_000);
+        w.write_segment(&segment, &lines, &ends).unwrap();
+        let out = w.finish().unwrap();
+        let mut all = Vec::new();
+        for p in &out.parts {
+            assert!(p.bytes <= 2_000);
+            all.extend(read_part(&dir.path().join(&p.path)));
+        }
+        assert_eq!(all, lines);
     }
 
     #[test]

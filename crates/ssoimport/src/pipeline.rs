@@ -16,11 +16,11 @@ use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_source::{
     Chunk, ChunkAssembler, ChunkOptions, Chunker, Input, Prepared, Source, open_input, parse_chunk,
 };
-use ssoimport_upload::ndjson;
 use ssoimport_upload::{
     Counts, EncodeError, InputError, InputSummary, Manifest, PartInfo, PartOptions, PartWriter, RejectLine,
     RejectWriter, TaskOutput,
 };
+use ssoimport_upload::{Segment, ndjson};
 use ssoimport_validate::{Deduplicator, Reject, ValidateError, ValidateOptions, Validator, dedupe_keys};
 
 use crate::readers::{Readers, SourceChoice};
@@ -213,6 +213,8 @@ struct ChunkResult {
     /// NDJSON lines of the valid sign-ins, in order, and where each ends.
     usage_lines: Vec<u8>,
     usage_ends: Vec<usize>,
+    /// The same lines compressed, ready to lay into a part when none of them turns out to be a duplicate.
+    usage_segment: Option<Segment>,
     rejects: Vec<(Reject, String)>,
 }
 
@@ -277,6 +279,7 @@ impl Pipeline {
             normalizer: Normalizer::new(self.options.normalize),
             validator: Validator::new(self.options.validate),
             encode_usage: self.options.tasks.contains(&Task::SsoApplicationUsage),
+            gzip_level: self.options.parts.gzip_level,
         });
         let bytes_read = Arc::new(AtomicU64::new(0));
         let window = threads * 2 + 2;
@@ -447,6 +450,7 @@ struct Work {
     normalizer: Normalizer,
     validator: Validator,
     encode_usage: bool,
+    gzip_level: u32,
 }
 
 impl Work {
@@ -462,11 +466,18 @@ impl Work {
         let keys = dedupe_keys(&validated.valid);
         let mut usage_lines = Vec::new();
         let mut usage_ends = Vec::new();
+        let mut usage_segment = None;
         if self.encode_usage {
             let all = vec![true; validated.valid.num_rows()];
             let usage = usage_batch(&validated.valid, &all);
             usage_lines.reserve(usage.num_rows() * 200);
             ndjson::write_batch(&usage, &mut usage_lines, &mut usage_ends);
+            // Compressing here, on every core, keeps gzip off the sequential path.
+            usage_segment = Some(Segment::compress(
+                &usage_lines,
+                usage_ends.len() as u64,
+                self.gzip_level,
+            ));
         }
         let rejects = validated.rejects.into_iter().map(|r| {
             let excerpt = excerpt(chunk, r.offset, r.length);
@@ -480,6 +491,7 @@ impl Work {
             keys,
             usage_lines,
             usage_ends,
+            usage_segment,
             rejects: rejects.collect(),
         })
     }
@@ -580,9 +592,8 @@ impl<'a> Sink<'a> {
         let kinds = result.valid.column(ssoimport_schema::normalized::col::KIND);
         let kinds = arrow_array::cast::AsArray::as_primitive::<arrow_array::types::UInt8Type>(kinds);
         let mut take = vec![false; rows];
-        let mut usage_index = 0;
+        let mut sign_in_kept = Vec::with_capacity(rows);
         for (row, taken) in take.iter_mut().enumerate() {
-            let is_sign_in = kinds.value(row) == RecordKind::SignIn as u8;
             let first = match result.keys[row] {
                 Some(key) => self.dedupe.first_time(key),
                 None => true,
@@ -593,19 +604,29 @@ impl<'a> Sink<'a> {
             } else {
                 self.counts.duplicates += 1;
             }
-            if is_sign_in {
-                if first && let Some(usage) = &mut self.usage {
-                    let start = if usage_index == 0 {
-                        0
-                    } else {
-                        result.usage_ends[usage_index - 1]
-                    };
-                    let end = result.usage_ends[usage_index];
-                    if let Some(sealed) = usage.write_line(&result.usage_lines[start..end])? {
-                        self.observer.part_sealed(Task::SsoApplicationUsage, &sealed);
+            if kinds.value(row) == RecordKind::SignIn as u8 {
+                sign_in_kept.push(first);
+            }
+        }
+        if let Some(usage) = &mut self.usage {
+            let mut sealed = Vec::new();
+            match &result.usage_segment {
+                Some(segment) if sign_in_kept.iter().all(|&k| k) => {
+                    sealed = usage.write_segment(segment, &result.usage_lines, &result.usage_ends)?;
+                }
+                _ => {
+                    // Some lines are duplicates: write the others one by one (rare: overlapping exports).
+                    let mut start = 0;
+                    for (&end, &kept) in result.usage_ends.iter().zip(&sign_in_kept) {
+                        if kept {
+                            sealed.extend(usage.write_line(&result.usage_lines[start..end])?);
+                        }
+                        start = end;
                     }
                 }
-                usage_index += 1;
+            }
+            for part in &sealed {
+                self.observer.part_sealed(Task::SsoApplicationUsage, part);
             }
         }
         if let Some(aggregator) = &mut self.aggregator {
