@@ -67,6 +67,10 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_name = "LEVEL", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
 
+    /// Bytes of whole records per unit of parallel work (tuning; the output does not depend on it).
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, hide = true)]
+    chunk_bytes: usize,
+
     /// A record longer than this is rejected (record_too_large) rather than read.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_record_bytes: usize,
@@ -233,8 +237,8 @@ fn options(args: &ConvertArgs) -> Result<ConvertOptions> {
             gzip_level: args.gzip_level,
         })
         .chunk(ChunkOptions {
+            chunk_bytes: args.chunk_bytes.max(1024),
             max_record_bytes: args.max_record_bytes.max(1024),
-            ..ChunkOptions::default()
         })
         .unique_id_from_source(matches!(args.unique_id, UniqueId::SourceId));
     options.normalize.slash_dates = match args.slash_dates {
@@ -265,6 +269,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Failure> {
     let total: Option<u64> = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(total, args.quiet);
     let pipeline = Pipeline::new(options, readers);
+    crate::interrupt::stop_on_signal(&pipeline.cancel_flag());
     let result = pipeline.convert(&inputs, &progress);
     progress.bar.finish_and_clear();
     match result {

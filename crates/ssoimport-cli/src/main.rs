@@ -1,6 +1,7 @@
 //! The `ssoimport` command.
 
 mod convert;
+mod interrupt;
 mod summary;
 
 use std::process::ExitCode;

@@ -283,7 +283,11 @@ impl PartWriter {
         let relative = format!("{}/part-{index:05}.jsonl.gz", self.task.name());
         let path = self.out_dir.join(&relative);
         let tmp = path.with_extension("gz.tmp");
-        write_durably(&tmp, &bytes)?;
+        if let Err(e) = write_durably(&tmp, &bytes) {
+            // Leave no half-written part behind (a full disk, say).
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
         fs::rename(&tmp, &path).map_err(|source| io_err(&path, source))?;
         let md5 = hex(&Md5::digest(&bytes));
         let info = PartInfo {

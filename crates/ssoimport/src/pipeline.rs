@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
@@ -188,6 +188,9 @@ pub struct Pipeline {
 
 /// What the reader thread hands to the main thread, in input order.
 enum ReaderEvent {
+    InputStarted {
+        input: usize,
+    },
     Chunk {
         input: usize,
         chunk: Chunk,
@@ -285,80 +288,93 @@ impl Pipeline {
         let window = threads * 2 + 2;
         let (tx, rx) = sync_channel::<ReaderEvent>(window);
 
-        let interrupted = std::thread::scope(|scope| -> Result<bool, PipelineError> {
-            let reader = ReaderThread {
-                inputs,
-                named: named.clone(),
-                readers: &self.readers,
-                chunk: self.options.chunk,
-                bytes_read: bytes_read.clone(),
-                cancel: self.cancel.clone(),
-                observer,
-            };
-            scope.spawn(move || reader.run(tx));
+        // The reader runs detached: if it sits in a read that never returns (a stalled pipe on stdin), an
+        // interrupted run still ends.
+        let reader = ReaderThread {
+            inputs: inputs.to_vec(),
+            named: named.clone(),
+            readers: self.readers.clone(),
+            chunk: self.options.chunk,
+            bytes_read: bytes_read.clone(),
+            cancel: self.cancel.clone(),
+        };
+        std::thread::Builder::new()
+            .name("ssoimport-reader".into())
+            .spawn(move || reader.run(tx))
+            .map_err(|e| PipelineError::Internal(format!("cannot start the reader thread: {e}")))?;
 
-            let mut inflight: VecDeque<Pending> = VecDeque::new();
-            let mut reader_open = true;
-            loop {
-                while reader_open && inflight.len() < window {
-                    let event = if inflight.is_empty() {
-                        match rx.recv() {
-                            Ok(e) => e,
-                            Err(_) => {
-                                reader_open = false;
-                                break;
-                            }
-                        }
-                    } else {
-                        match rx.try_recv() {
-                            Ok(e) => e,
-                            Err(TryRecvError::Empty) => break,
-                            Err(TryRecvError::Disconnected) => {
-                                reader_open = false;
-                                break;
-                            }
-                        }
-                    };
-                    match event {
-                        ReaderEvent::Chunk {
-                            input,
-                            chunk,
-                            prepared,
-                        } => {
-                            let (done_tx, done_rx) = sync_channel(1);
-                            let work = work.clone();
-                            pool.spawn(move || {
-                                let _ = done_tx.send(work.process(input, &chunk, &prepared));
-                            });
-                            inflight.push_back(Pending::Chunk(done_rx));
-                        }
-                        other => inflight.push_back(Pending::Event(other)),
-                    }
-                }
-                let Some(next) = inflight.pop_front() else { break };
-                match next {
-                    Pending::Chunk(done) => {
-                        let result = done
-                            .recv()
-                            .map_err(|_| PipelineError::Internal("a worker died".into()))??;
-                        sink.take(result)?;
-                        observer.progress(bytes_read.load(Ordering::Relaxed), sink.counts.read);
-                    }
-                    Pending::Event(event) => sink.event(event),
-                }
-                if self.cancel.load(Ordering::Relaxed) {
-                    // Drain what is in flight so no worker is left writing into a dropped channel, then stop.
-                    drop(rx);
-                    for pending in inflight.drain(..) {
-                        if let Pending::Chunk(done) = pending {
-                            let _ = done.recv();
+        let mut inflight: VecDeque<Pending> = VecDeque::new();
+        let mut reader_open = true;
+        let mut interrupted = false;
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
+            }
+            while reader_open && inflight.len() < window {
+                let event = if inflight.is_empty() {
+                    match rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(e) => e,
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => {
+                            reader_open = false;
+                            break;
                         }
                     }
-                    return Ok(true);
+                } else {
+                    match rx.try_recv() {
+                        Ok(e) => e,
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            reader_open = false;
+                            break;
+                        }
+                    }
+                };
+                match event {
+                    ReaderEvent::Chunk {
+                        input,
+                        chunk,
+                        prepared,
+                    } => {
+                        let (done_tx, done_rx) = sync_channel(1);
+                        let work = work.clone();
+                        pool.spawn(move || {
+                            let _ = done_tx.send(work.process(input, &chunk, &prepared));
+                        });
+                        inflight.push_back(Pending::Chunk(done_rx));
+                    }
+                    other => inflight.push_back(Pending::Event(other)),
                 }
             }
-            Ok(false)
-        })?;
+            let Some(next) = inflight.pop_front() else {
+                if reader_open {
+                    continue;
+                }
+                break;
+            };
+            match next {
+                Pending::Chunk(done) => {
+                    let result = done
+                        .recv()
+                        .map_err(|_| PipelineError::Internal("a worker died".into()))??;
+                    sink.take(result)?;
+                    observer.progress(bytes_read.load(Ordering::Relaxed), sink.counts.read);
+                }
+                Pending::Event(event) => sink.event(event),
+            }
+        }
+        if interrupted {
+            // The chunks already handed out are finished (their records stay counted); nothing more is read.
+            drop(rx);
+            for pending in inflight.drain(..) {
+                if let Pending::Chunk(done) = pending
+                    && let Ok(result) = done.recv()
+                {
+                    sink.take(result?)?;
+                }
+            }
+        }
 
         let manifest = sink.finish(!interrupted)?;
         if interrupted {
@@ -372,23 +388,24 @@ impl Pipeline {
     }
 }
 
-struct ReaderThread<'a> {
-    inputs: &'a [Input],
+struct ReaderThread {
+    inputs: Vec<Input>,
     named: Option<Arc<dyn Source>>,
-    readers: &'a Readers,
+    readers: Readers,
     chunk: ChunkOptions,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
-    observer: &'a dyn Observer,
 }
 
-impl ReaderThread<'_> {
+impl ReaderThread {
     fn run(self, tx: SyncSender<ReaderEvent>) {
         for (index, input) in self.inputs.iter().enumerate() {
             if self.cancel.load(Ordering::Relaxed) {
                 return;
             }
-            self.observer.input_started(input);
+            if tx.send(ReaderEvent::InputStarted { input: index }).is_err() {
+                return;
+            }
             let event = match self.read_input(index, input, &tx) {
                 Ok(source) => ReaderEvent::InputDone { input: index, source },
                 Err(detail) => ReaderEvent::InputFailed { input: index, detail },
@@ -637,6 +654,7 @@ impl<'a> Sink<'a> {
 
     fn event(&mut self, event: ReaderEvent) {
         match event {
+            ReaderEvent::InputStarted { input } => self.observer.input_started(&self.inputs[input]),
             ReaderEvent::InputDone { input, source } => self.per_input[input].1 = Some(source),
             ReaderEvent::InputFailed { input, detail } => {
                 self.input_errors.push(InputError {
