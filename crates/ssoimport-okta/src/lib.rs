@@ -43,6 +43,7 @@
 //! ```
 
 mod event;
+mod fast;
 mod record;
 mod roster;
 mod sparse;

@@ -9,7 +9,7 @@ use ssoimport_source::{RecordBuilder, RecordParser};
 
 use crate::OktaOptions;
 use crate::sparse::Sparse;
-use crate::{event, roster};
+use crate::{event, fast, roster};
 
 /// Characters of a record quoted in a reject's detail.
 const EXCERPT_CHARS: usize = 80;
@@ -117,6 +117,9 @@ impl RecordParser for OktaParser {
         // A record is usually one value; a line may hold several concatenated ones (Firehose writes EventBridge
         // envelopes with no separator).
         let record = record.trim();
+        if fast::log_event(record, &self.options, out) {
+            return;
+        }
         let mut outcomes = 0;
         for value in serde_json::Deserializer::from_str(record).into_iter::<Sparse>() {
             match value {

@@ -47,6 +47,7 @@ mod input;
 mod json;
 pub mod lenient;
 mod record;
+pub mod scan;
 mod source;
 
 pub use chunk::{Chunk, ChunkAssembler, ChunkOptions, Chunker, RecordSpan, SpanFlaw};

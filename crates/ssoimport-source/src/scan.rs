@@ -1,0 +1,392 @@
+//! Lazy reading of JSON records: walk to the few members a reader needs and skip everything else without
+//! building it. A LogEvent or sign-in is mostly context no row needs; skipping it by jumping from quote to quote
+//! is several times faster than parsing it.
+//!
+//! Only the structure on the path walked is checked; a malformed value elsewhere is skipped as it stands. Callers
+//! fall back to a full parse whenever a walk fails, so broken records still get their `parse_error`.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// One JSON value, borrowed from the record text, not yet read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a> {
+    text: &'a str,
+}
+
+/// Byte classes for skipping containers: 1 = quote, 2 = opener, 3 = closer.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'{' as usize] = 2;
+    t[b'[' as usize] = 2;
+    t[b'}' as usize] = 3;
+    t[b']' as usize] = 3;
+    t
+};
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// `i` at an opening quote; returns the index after the closing quote.
+fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let k = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        j = k + 2;
+        if j > b.len() {
+            return None;
+        }
+    }
+}
+
+/// `i` at `{` or `[`; returns the index after the matching closer.
+fn skip_container(b: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        match CLASS[b[j] as usize] {
+            1 => {
+                j = skip_string(b, j)?;
+                continue;
+            }
+            2 => depth += 1,
+            3 => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+/// `i` at the first byte of a value; returns the index after it.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => skip_container(b, i),
+        _ => {
+            let end = b[i..]
+                .iter()
+                .position(|&c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .map_or(b.len(), |n| i + n);
+            (end > i).then_some(end)
+        }
+    }
+}
+
+impl<'a> Raw<'a> {
+    /// The value that makes up `text` (surrounding whitespace allowed), if its outer structure is sound.
+    pub fn parse(text: &'a str) -> Option<Raw<'a>> {
+        let b = text.as_bytes();
+        let start = skip_ws(b, 0);
+        let end = skip_value(b, start)?;
+        (skip_ws(b, end) == b.len()).then(|| Raw {
+            text: &text[start..end],
+        })
+    }
+
+    /// The value's text, exactly as written.
+    pub fn as_str(self) -> &'a str {
+        self.text
+    }
+
+    /// Whether the value is `null`.
+    pub fn is_null(self) -> bool {
+        self.text == "null"
+    }
+
+    /// Whether the value is an object.
+    pub fn is_object(self) -> bool {
+        self.text.starts_with('{')
+    }
+
+    /// The members of an object, in order (`None` ends the walk on malformed structure: check
+    /// [`Raw::members_ok`] or use [`Raw::get`]).
+    pub fn members(self) -> Members<'a> {
+        let b = self.text.as_bytes();
+        let ok = b.first() == Some(&b'{');
+        Members {
+            text: self.text,
+            at: if ok { 1 } else { b.len() },
+            failed: !ok,
+            done: !ok,
+        }
+    }
+
+    /// The value of the last member named `key` (duplicate keys: the last one wins, as in a full parse);
+    /// `None` if there is none or the object is malformed.
+    pub fn get(self, key: &str) -> Option<Raw<'a>> {
+        let mut members = self.members();
+        let mut found = None;
+        for (k, v) in members.by_ref() {
+            if k == key {
+                found = Some(v);
+            }
+        }
+        if members.failed { None } else { found }
+    }
+
+    /// The value at a path of keys.
+    pub fn at(self, path: &[&str]) -> Option<Raw<'a>> {
+        path.iter().try_fold(self, |v, key| v.get(key))
+    }
+
+    /// The elements of an array; the value itself for a lone object; nothing otherwise. `None` if the array is
+    /// malformed.
+    pub fn elements(self) -> Option<Vec<Raw<'a>>> {
+        if self.is_object() {
+            return Some(vec![self]);
+        }
+        let b = self.text.as_bytes();
+        if b.first() != Some(&b'[') {
+            return Some(Vec::new());
+        }
+        let mut out = Vec::new();
+        let mut i = skip_ws(b, 1);
+        if b.get(i) == Some(&b']') {
+            return Some(out);
+        }
+        loop {
+            let end = skip_value(b, i)?;
+            out.push(Raw {
+                text: &self.text[i..end],
+            });
+            i = skip_ws(b, end);
+            match b.get(i)? {
+                b',' => i = skip_ws(b, i + 1),
+                b']' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The text of the value, leniently, as [`crate::lenient::text`] reads a parsed value: a string as is, a
+    /// number or boolean as written; `None` for null, `"null"`, `"None"`, `""`, arrays and objects.
+    pub fn text(self) -> Option<Cow<'a, str>> {
+        let t = self.text;
+        match t.as_bytes().first()? {
+            b'"' => {
+                let inner = &t[1..t.len() - 1];
+                let s: Cow<'a, str> = if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+                    Cow::Owned(serde_json::from_str::<String>(t).ok()?)
+                } else {
+                    Cow::Borrowed(inner)
+                };
+                let trimmed = s.trim();
+                if trimmed.is_empty() || trimmed == "null" || trimmed == "None" {
+                    None
+                } else {
+                    Some(s)
+                }
+            }
+            b'{' | b'[' => None,
+            b't' if t == "true" => Some(Cow::Borrowed("true")),
+            b'f' if t == "false" => Some(Cow::Borrowed("false")),
+            b'n' => None,
+            // Numbers as a full parse would print them.
+            _ => serde_json::from_str::<Value>(t)
+                .ok()
+                .and_then(|v| crate::lenient::text(&v).map(|c| Cow::Owned(c.into_owned()))),
+        }
+    }
+
+    /// The text at a path of keys, leniently.
+    pub fn text_at(self, path: &[&str]) -> Option<Cow<'a, str>> {
+        self.at(path)?.text()
+    }
+}
+
+/// The members of an object, see [`Raw::members`].
+pub struct Members<'a> {
+    text: &'a str,
+    at: usize,
+    /// The walk stopped on malformed structure.
+    pub failed: bool,
+    done: bool,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (Cow<'a, str>, Raw<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.step();
+        if item.is_none() {
+            self.done = true;
+        }
+        item
+    }
+}
+
+impl<'a> Members<'a> {
+    fn fail(&mut self) -> Option<(Cow<'a, str>, Raw<'a>)> {
+        self.failed = true;
+        None
+    }
+
+    fn step(&mut self) -> Option<(Cow<'a, str>, Raw<'a>)> {
+        let b = self.text.as_bytes();
+        let mut i = skip_ws(b, self.at);
+        match b.get(i) {
+            Some(b'}') => return None,
+            Some(b',') if self.at > 1 => i = skip_ws(b, i + 1),
+            Some(b'"') if self.at == 1 => {}
+            _ => return self.fail(),
+        }
+        if b.get(i) != Some(&b'"') {
+            return self.fail();
+        }
+        let Some(key_end) = skip_string(b, i) else {
+            return self.fail();
+        };
+        let key_raw = &self.text[i..key_end];
+        let key = if key_raw.contains('\\') {
+            match serde_json::from_str::<String>(key_raw) {
+                Ok(k) => Cow::Owned(k),
+                Err(_) => return self.fail(),
+            }
+        } else {
+            Cow::Borrowed(&key_raw[1..key_raw.len() - 1])
+        };
+        let colon = skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return self.fail();
+        }
+        let start = skip_ws(b, colon + 1);
+        let Some(end) = skip_value(b, start) else {
+            return self.fail();
+        };
+        self.at = end;
+        // The next step checks what follows (`,` or `}`).
+        Some((
+            key,
+            Raw {
+                text: &self.text[start..end],
+            },
+        ))
+    }
+}
+
+/// Lenient reading shared by a parsed [`Value`] and a lazily walked [`Raw`] value, so one mapping serves both
+/// the fast path and the full parse.
+pub trait Lookup<'a>: Copy {
+    /// The member `key` (the last one, if repeated).
+    fn member(self, key: &str) -> Option<Self>;
+    /// The text of the value, leniently (see [`crate::lenient::text`]).
+    fn text(self) -> Option<Cow<'a, str>>;
+    /// The elements of an array, the value itself for a lone object, nothing otherwise.
+    fn elements(self) -> Vec<Self>;
+    /// Whether the value is `null`.
+    fn is_null(self) -> bool;
+
+    /// The text at a path of keys, leniently.
+    fn text_at(self, path: &[&str]) -> Option<Cow<'a, str>> {
+        path.iter().try_fold(self, |v, key| v.member(key))?.text()
+    }
+}
+
+impl<'a> Lookup<'a> for &'a Value {
+    fn member(self, key: &str) -> Option<Self> {
+        self.get(key)
+    }
+    fn text(self) -> Option<Cow<'a, str>> {
+        crate::lenient::text(self)
+    }
+    fn elements(self) -> Vec<Self> {
+        crate::lenient::elements(Some(self)).iter().collect()
+    }
+    fn is_null(self) -> bool {
+        Value::is_null(self)
+    }
+}
+
+impl<'a> Lookup<'a> for Raw<'a> {
+    fn member(self, key: &str) -> Option<Self> {
+        self.get(key)
+    }
+    fn text(self) -> Option<Cow<'a, str>> {
+        Raw::text(self)
+    }
+    fn elements(self) -> Vec<Self> {
+        Raw::elements(self).unwrap_or_default()
+    }
+    fn is_null(self) -> bool {
+        Raw::is_null(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_members_and_skips_nested_values() {
+        let text = r#" {"a": {"x": [1, {"y": "}\"]"}]}, "b" : "two", "n": 12.5e1, "t": true, "z": null, "s": "null", "e": "a\u00e9\n", "b": "again"} "#;
+        let v = Raw::parse(text).unwrap();
+        let keys: Vec<_> = v.members().map(|(k, _)| k.into_owned()).collect();
+        assert_eq!(keys, ["a", "b", "n", "t", "z", "s", "e", "b"]);
+        assert_eq!(
+            v.text_at(&["b"]).as_deref(),
+            Some("again"),
+            "the last duplicate wins"
+        );
+        assert_eq!(v.text_at(&["a", "x"]), None);
+        assert_eq!(v.at(&["a", "x"]).unwrap().elements().unwrap().len(), 2);
+        assert_eq!(v.text_at(&["n"]).as_deref(), Some("125.0"));
+        assert_eq!(v.text_at(&["t"]).as_deref(), Some("true"));
+        assert_eq!(v.text_at(&["z"]), None);
+        assert_eq!(v.text_at(&["s"]), None);
+        assert_eq!(v.text_at(&["e"]).as_deref(), Some("aé\n"));
+        assert!(v.get("missing").is_none());
+    }
+
+    #[test]
+    fn lenient_text_agrees_with_a_full_parse() {
+        for value in [
+            r#""x""#,
+            r#""  ""#,
+            "12",
+            "-0.5",
+            "1e3",
+            "true",
+            "null",
+            "[1]",
+            r#"{"a":1}"#,
+            r#""None""#,
+        ] {
+            let parsed: Value = serde_json::from_str(value).unwrap();
+            let full = crate::lenient::text(&parsed).map(|c| c.into_owned());
+            let lazy = Raw::parse(value).unwrap().text().map(|c| c.into_owned());
+            assert_eq!(lazy, full, "{value}");
+        }
+    }
+
+    #[test]
+    fn malformed_structure_on_the_path_is_detected() {
+        assert!(Raw::parse(r#"{"a": 1"#).is_none());
+        assert!(Raw::parse(r#"{"a": 1} x"#).is_none());
+        assert!(Raw::parse(r#"{"a": "unterminated}"#).is_none());
+        let v = Raw::parse(r#"{"a" 1}"#).unwrap();
+        let mut m = v.members();
+        assert!(m.next().is_none() && m.failed);
+        assert!(v.get("a").is_none());
+        assert!(Raw::parse("[1, 2,, 3]").unwrap().elements().is_none());
+        assert_eq!(Raw::parse("[]").unwrap().elements().unwrap().len(), 0);
+        assert_eq!(Raw::parse("null").unwrap().elements().unwrap().len(), 0);
+    }
+}
