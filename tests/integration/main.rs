@@ -2,4 +2,5 @@
 
 mod convert_csv;
 mod interrupt;
+mod merge;
 mod support;

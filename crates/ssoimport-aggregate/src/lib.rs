@@ -18,7 +18,9 @@
 
 mod usage;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMillisecondBuilder};
@@ -27,6 +29,7 @@ use arrow_array::types::{Int32Type, TimestampMillisecondType, UInt8Type, UInt32T
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, StructArray, TimestampMillisecondArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Fields};
+use serde::{Deserialize, Serialize};
 use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_schema::normalized::col;
 use ssoimport_schema::{RejectCode, Task};
@@ -61,7 +64,7 @@ fn split_key(key: &str) -> (&str, &str) {
 }
 
 /// Where a record came from, kept for a roster row that cannot be completed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
     /// The input.
     pub file: Arc<str>,
@@ -76,7 +79,7 @@ pub struct Origin {
 }
 
 /// A value and the time it was seen at; the later (then the greater) wins.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 struct Seen {
     at: i64,
     value: Box<str>,
@@ -109,7 +112,7 @@ fn max_opt(slot: &mut Option<i64>, v: Option<i64>) {
     }
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct RosterEntry {
     app_name: Option<Seen>,
     app_id: Option<Seen>,
@@ -142,14 +145,16 @@ impl RosterEntry {
         min_opt(&mut self.activated_at, other.activated_at);
         max_opt(&mut self.last_activity_at, other.last_activity_at);
         max_opt(&mut self.deactivated_at, other.deactivated_at);
-        if self.origin.is_none() {
-            self.origin = other.origin;
-        }
+        // The earliest record, so that merging in any order names the same one.
+        self.origin = match (self.origin.take(), other.origin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.records += other.records;
     }
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct AppEntry {
     name: Option<Seen>,
     display_name: Option<Seen>,
@@ -157,11 +162,63 @@ struct AppEntry {
     created_at: Option<i64>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct UserEntry {
     email: Option<Seen>,
     first_name: Option<Seen>,
     last_name: Option<Seen>,
+}
+
+/// Version of the partial format written by [`Aggregator::write_partial`].
+pub const PARTIAL_VERSION: u32 = 1;
+
+/// One line of a partial.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum PartialLine<'a> {
+    Header {
+        version: u32,
+        unique_from_source: bool,
+    },
+    Roster {
+        key: Cow<'a, str>,
+        entry: Cow<'a, RosterEntry>,
+    },
+    ByUserId {
+        key: Cow<'a, str>,
+        entry: Cow<'a, RosterEntry>,
+    },
+    App {
+        key: Cow<'a, str>,
+        entry: Cow<'a, AppEntry>,
+    },
+    User {
+        key: Cow<'a, str>,
+        entry: Cow<'a, UserEntry>,
+    },
+}
+
+fn sorted_keys<V>(map: &HashMap<Box<str>, V>) -> Vec<&str> {
+    let mut keys: Vec<&str> = map.keys().map(|k| &**k).collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Errors of reading, writing or merging partials.
+#[derive(Debug, thiserror::Error)]
+pub enum PartialError {
+    /// Reading or writing failed.
+    #[error("partial: {0}")]
+    Io(#[from] std::io::Error),
+    /// The JSON of a line could not be written.
+    #[error("partial: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A line is not what a partial holds.
+    #[error("not an ssoimport partial: {0}")]
+    Format(String),
+    /// Two partials cannot be merged.
+    #[error("cannot merge: {0}")]
+    Mismatch(String),
 }
 
 /// A roster row that could not be completed: its records are rejects after all.
@@ -302,6 +359,147 @@ impl Aggregator {
             }
             entry.records += 1;
         }
+    }
+
+    /// Folds `other` (the state of another shard of the input) into this one. The result does not depend on the
+    /// order or grouping of merges, and equals the state of one run over all the shards' inputs.
+    pub fn merge(&mut self, other: Aggregator) -> Result<(), PartialError> {
+        if other.unique_from_source != self.unique_from_source {
+            return Err(PartialError::Mismatch(
+                "the shards were converted with different --unique-id settings".into(),
+            ));
+        }
+        for (key, entry) in other.roster {
+            self.roster.entry(key).or_default().merge(entry);
+        }
+        for (key, entry) in other.by_user_id {
+            self.by_user_id.entry(key).or_default().merge(entry);
+        }
+        for (key, app) in other.apps {
+            let mine = self.apps.entry(key).or_default();
+            for (slot, theirs) in [
+                (&mut mine.name, app.name),
+                (&mut mine.display_name, app.display_name),
+                (&mut mine.app_id, app.app_id),
+            ] {
+                if let Some(s) = theirs {
+                    offer(slot, s.at, Some(&s.value));
+                }
+            }
+            min_opt(&mut mine.created_at, app.created_at);
+        }
+        for (key, user) in other.users {
+            let mine = self.users.entry(key).or_default();
+            for (slot, theirs) in [
+                (&mut mine.email, user.email),
+                (&mut mine.first_name, user.first_name),
+                (&mut mine.last_name, user.last_name),
+            ] {
+                if let Some(s) = theirs {
+                    offer(slot, s.at, Some(&s.value));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the state as a partial: one JSON object per line, sorted, so the same state gives the same bytes.
+    pub fn write_partial(&self, mut out: impl Write) -> Result<(), PartialError> {
+        let mut line = serde_json::to_vec(&PartialLine::Header {
+            version: PARTIAL_VERSION,
+            unique_from_source: self.unique_from_source,
+        })?;
+        line.push(b'\n');
+        out.write_all(&line)?;
+        let mut write = |entry: PartialLine<'_>| -> Result<(), PartialError> {
+            let mut line = serde_json::to_vec(&entry)?;
+            line.push(b'\n');
+            out.write_all(&line)?;
+            Ok(())
+        };
+        for key in sorted_keys(&self.roster) {
+            write(PartialLine::Roster {
+                key: Cow::Borrowed(key),
+                entry: Cow::Borrowed(&self.roster[key]),
+            })?;
+        }
+        for key in sorted_keys(&self.by_user_id) {
+            write(PartialLine::ByUserId {
+                key: Cow::Borrowed(key),
+                entry: Cow::Borrowed(&self.by_user_id[key]),
+            })?;
+        }
+        for key in sorted_keys(&self.apps) {
+            write(PartialLine::App {
+                key: Cow::Borrowed(key),
+                entry: Cow::Borrowed(&self.apps[key]),
+            })?;
+        }
+        for key in sorted_keys(&self.users) {
+            write(PartialLine::User {
+                key: Cow::Borrowed(key),
+                entry: Cow::Borrowed(&self.users[key]),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Reads a partial written by [`Aggregator::write_partial`].
+    pub fn read_partial(input: impl BufRead) -> Result<Aggregator, PartialError> {
+        let mut aggregator: Option<Aggregator> = None;
+        for (number, line) in input.lines().enumerate() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed: PartialLine<'static> = serde_json::from_str(&line)
+                .map_err(|e| PartialError::Format(format!("line {}: {e}", number + 1)))?;
+            let target = match (&mut aggregator, parsed) {
+                (
+                    None,
+                    PartialLine::Header {
+                        version,
+                        unique_from_source,
+                    },
+                ) => {
+                    if version != PARTIAL_VERSION {
+                        return Err(PartialError::Format(format!(
+                            "partial format version {version}; this ssoimport reads version {PARTIAL_VERSION}"
+                        )));
+                    }
+                    aggregator = Some(Aggregator::new(unique_from_source));
+                    continue;
+                }
+                (None, _) => return Err(PartialError::Format("the header line is missing".into())),
+                (Some(_), PartialLine::Header { .. }) => {
+                    return Err(PartialError::Format(format!(
+                        "line {}: a second header",
+                        number + 1
+                    )));
+                }
+                (Some(a), other) => (a, other),
+            };
+            match target {
+                (a, PartialLine::Roster { key, entry }) => {
+                    a.roster
+                        .insert(key.into_owned().into_boxed_str(), entry.into_owned());
+                }
+                (a, PartialLine::ByUserId { key, entry }) => {
+                    a.by_user_id
+                        .insert(key.into_owned().into_boxed_str(), entry.into_owned());
+                }
+                (a, PartialLine::App { key, entry }) => {
+                    a.apps
+                        .insert(key.into_owned().into_boxed_str(), entry.into_owned());
+                }
+                (a, PartialLine::User { key, entry }) => {
+                    a.users
+                        .insert(key.into_owned().into_boxed_str(), entry.into_owned());
+                }
+                (_, PartialLine::Header { .. }) => unreachable!("handled above"),
+            }
+        }
+        aggregator.ok_or_else(|| PartialError::Format("the partial is empty".into()))
     }
 
     /// Joins the user lists, then builds the roster and discovery rows in batches of at most `batch_rows`.

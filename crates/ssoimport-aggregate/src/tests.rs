@@ -185,3 +185,87 @@ fn usage_rows_leave_out_what_the_caller_drops_and_non_sign_ins() {
     let names = usage.column(0).as_string::<i32>();
     assert_eq!((names.value(0), names.value(1)), ("Slack", "0oa7"));
 }
+
+/// The rows of an aggregation's outputs, for comparing whole results.
+fn all_rows(a: &Aggregated) -> (Vec<String>, Vec<String>) {
+    let discovery = a
+        .discovery
+        .iter()
+        .flat_map(|b| (0..b.num_rows()).map(move |r| format!("{:?}", b.slice(r, 1))))
+        .collect();
+    (roster_rows(a), discovery)
+}
+
+#[test]
+fn partials_merged_in_any_order_and_grouping_equal_one_run() {
+    let mut rows = Vec::new();
+    let users = [
+        "ann@example.com",
+        "bo@example.com",
+        "cy@example.com",
+        "di@example.com",
+    ];
+    let apps = [
+        ("0oa1", "Slack"),
+        ("0oa1", "Slack Enterprise"),
+        ("0oa2", "Zoom"),
+        ("0oa3", "Box"),
+    ];
+    let times: Vec<String> = (0..40)
+        .map(|i| format!("2024-03-{:02}T{:02}:00:00Z", 1 + i % 28, i % 24))
+        .collect();
+    for (i, time) in times.iter().enumerate() {
+        let (app, name) = apps[i % apps.len()];
+        rows.push(sign_in(users[(i / 4) % users.len()], app, name, time));
+    }
+    rows.push(Row {
+        user_id: Some("00u9"),
+        app_instance_id: Some("0oa3"),
+        activated_at: Some("2023-01-01T00:00:00Z"),
+        ..Row::new(RecordKind::Assignment)
+    });
+    rows.push(Row {
+        user_id: Some("00u9"),
+        email: Some("eve@example.com"),
+        ..Row::new(RecordKind::User)
+    });
+
+    let mut whole = Aggregator::new(false);
+    whole.add(&normalized(&rows, UniqueIdSource::Email), |_| true);
+    let expected = all_rows(&whole.finish(1000));
+    assert!(expected.0.len() > 5);
+
+    // Three shards by position, each written to a partial and read back, merged in two orders.
+    let shards: Vec<Vec<u8>> = (0..3)
+        .map(|s| {
+            let part: Vec<Row<'_>> = rows
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 3 == s)
+                .map(|(_, r)| *r)
+                .collect();
+            let mut a = Aggregator::new(false);
+            a.add(&normalized(&part, UniqueIdSource::Email), |_| true);
+            let mut bytes = Vec::new();
+            a.write_partial(&mut bytes).unwrap();
+            bytes
+        })
+        .collect();
+    for order in [[0, 1, 2], [2, 0, 1]] {
+        let mut merged = Aggregator::read_partial(&shards[order[0]][..]).unwrap();
+        let mut rest = Aggregator::read_partial(&shards[order[1]][..]).unwrap();
+        rest.merge(Aggregator::read_partial(&shards[order[2]][..]).unwrap())
+            .unwrap();
+        merged.merge(rest).unwrap();
+        assert_eq!(all_rows(&merged.finish(1000)), expected, "order {order:?}");
+    }
+    // Writing the same state twice gives the same bytes.
+    let again = Aggregator::read_partial(&shards[0][..]).unwrap();
+    let mut bytes = Vec::new();
+    again.write_partial(&mut bytes).unwrap();
+    assert_eq!(bytes, shards[0]);
+
+    assert!(Aggregator::read_partial(&b"{\"kind\":\"roster\"}\n"[..]).is_err());
+    let other_mode = Aggregator::new(true);
+    assert!(Aggregator::new(false).merge(other_mode).is_err());
+}

@@ -109,6 +109,11 @@ pub(crate) struct ConvertArgs {
     #[arg(long)]
     google_workspace_roster: bool,
 
+    /// Also write the roster and discovery state as a partial that `ssoimport merge` combines with those of other
+    /// shards (see `ssoimport merge --help`).
+    #[arg(long)]
+    partial: bool,
+
     /// No progress bar, and only errors on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -146,7 +151,7 @@ pub(crate) fn run(args: ConvertArgs) -> u8 {
 }
 
 /// An error and its causes on one line, each cause once (some messages already quote their cause).
-fn chain(error: &anyhow::Error) -> String {
+pub(crate) fn chain(error: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in error.chain() {
         let message = cause.to_string();
@@ -240,7 +245,8 @@ fn options(args: &ConvertArgs) -> Result<ConvertOptions> {
             chunk_bytes: args.chunk_bytes.max(1024),
             max_record_bytes: args.max_record_bytes.max(1024),
         })
-        .unique_id_from_source(matches!(args.unique_id, UniqueId::SourceId));
+        .unique_id_from_source(matches!(args.unique_id, UniqueId::SourceId))
+        .partial(args.partial);
     options.normalize.slash_dates = match args.slash_dates {
         SlashDates::MonthFirst => SlashDateOrder::MonthFirst,
         SlashDates::DayFirst => SlashDateOrder::DayFirst,

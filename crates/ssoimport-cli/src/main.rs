@@ -2,6 +2,7 @@
 
 mod convert;
 mod interrupt;
+mod merge;
 mod summary;
 
 use std::process::ExitCode;
@@ -41,12 +42,15 @@ struct Cli {
 enum Command {
     /// Convert exports into import files (parts, rejects, manifest) in a directory.
     Convert(convert::ConvertArgs),
+    /// Merge the roster and discovery of shards converted with --partial (one export split over machines).
+    Merge(merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     ExitCode::from(code)
 }

@@ -21,10 +21,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod merge;
 mod pipeline;
 mod readers;
 
-pub use pipeline::{ConvertOptions, Observer, Pipeline, PipelineError, RunSummary};
+pub use merge::merge_partials;
+pub use pipeline::{ConvertOptions, Observer, PARTIAL_FILE, Pipeline, PipelineError, RunSummary};
 pub use readers::{Readers, SourceChoice};
 
 pub use ssoimport_aggregate as aggregate;

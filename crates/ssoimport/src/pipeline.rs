@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
-use ssoimport_aggregate::{Aggregator, usage_batch};
+use ssoimport_aggregate::{Aggregated, Aggregator, usage_batch};
 use ssoimport_normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
 use ssoimport_schema::Task;
 use ssoimport_schema::intermediate::RecordKind;
@@ -49,6 +49,9 @@ pub struct ConvertOptions {
     pub normalize: NormalizeOptions,
     /// Validation (clock skew, "now").
     pub validate: ValidateOptions,
+    /// Also write the roster and discovery state as a partial (`partial.jsonl.gz`) that `merge` combines with
+    /// those of other shards.
+    pub partial: bool,
 }
 
 impl ConvertOptions {
@@ -67,7 +70,14 @@ impl ConvertOptions {
             parts: PartOptions::default(),
             normalize: NormalizeOptions::default(),
             validate: ValidateOptions::default(),
+            partial: false,
         }
+    }
+
+    /// Also writes the partial state for [`crate::merge_partials`].
+    pub fn partial(mut self, yes: bool) -> Self {
+        self.partial = yes;
+        self
     }
 
     /// Sets the tasks to write.
@@ -563,10 +573,11 @@ impl<'a> Sink<'a> {
         } else {
             None
         };
-        let aggregate = options
-            .tasks
-            .iter()
-            .any(|t| matches!(t, Task::SsoApplicationRoster | Task::ApplicationDiscovery));
+        let aggregate = options.partial
+            || options
+                .tasks
+                .iter()
+                .any(|t| matches!(t, Task::SsoApplicationRoster | Task::ApplicationDiscovery));
         Ok(Sink {
             options,
             observer,
@@ -683,6 +694,9 @@ impl<'a> Sink<'a> {
             tasks.push(self.finish_task(usage)?);
         }
         if let Some(aggregator) = self.aggregator.take() {
+            if self.options.partial {
+                write_partial(&aggregator, &self.options.out_dir)?;
+            }
             let aggregated = aggregator.finish(FINAL_BATCH_ROWS);
             for gap in &aggregated.incomplete {
                 let o = &gap.origin;
@@ -698,26 +712,13 @@ impl<'a> Sink<'a> {
                 };
                 self.reject(&line, gap.records)?;
             }
-            for (task, batches) in [
-                (Task::SsoApplicationRoster, &aggregated.roster),
-                (Task::ApplicationDiscovery, &aggregated.discovery),
-            ] {
-                if !self.options.tasks.contains(&task) {
-                    continue;
-                }
-                let mut writer = PartWriter::create(&self.options.out_dir, task, self.options.parts)?;
-                let mut line = Vec::new();
-                for batch in batches {
-                    for row in 0..batch.num_rows() {
-                        line.clear();
-                        ndjson::write_row(batch, row, &mut line);
-                        if let Some(sealed) = writer.write_line(&line)? {
-                            self.observer.part_sealed(task, &sealed);
-                        }
-                    }
-                }
-                tasks.push(self.finish_task(writer)?);
-            }
+            tasks.extend(write_aggregated(
+                &aggregated,
+                &self.options.tasks,
+                &self.options.out_dir,
+                self.options.parts,
+                self.observer,
+            )?);
         }
         self.rejects.finish()?;
         let manifest = Manifest {
@@ -747,4 +748,68 @@ impl<'a> Sink<'a> {
         manifest.write(&self.options.out_dir)?;
         Ok(manifest)
     }
+}
+
+/// The name of the partial state a `--partial` run leaves in its output directory.
+pub const PARTIAL_FILE: &str = "partial.jsonl.gz";
+
+/// Writes the aggregator's state to `DIR/partial.jsonl.gz` (through a temporary file).
+fn write_partial(aggregator: &Aggregator, out_dir: &Path) -> Result<(), PipelineError> {
+    let path = out_dir.join(PARTIAL_FILE);
+    let tmp = out_dir.join(format!("{PARTIAL_FILE}.tmp"));
+    let io = |e: std::io::Error| {
+        PipelineError::Output(EncodeError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })
+    };
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::new(6));
+    aggregator
+        .write_partial(&mut gz)
+        .map_err(|e| PipelineError::Internal(e.to_string()))?;
+    let file = gz
+        .finish()
+        .map_err(io)?
+        .into_inner()
+        .map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)
+}
+
+/// Writes the roster and discovery rows of an aggregation, for the tasks asked for.
+pub(crate) fn write_aggregated(
+    aggregated: &Aggregated,
+    tasks: &[Task],
+    out_dir: &Path,
+    parts: PartOptions,
+    observer: &dyn Observer,
+) -> Result<Vec<TaskOutput>, PipelineError> {
+    let mut outputs = Vec::new();
+    for (task, batches) in [
+        (Task::SsoApplicationRoster, &aggregated.roster),
+        (Task::ApplicationDiscovery, &aggregated.discovery),
+    ] {
+        if !tasks.contains(&task) {
+            continue;
+        }
+        let mut writer = PartWriter::create(out_dir, task, parts)?;
+        let mut line = Vec::new();
+        for batch in batches {
+            for row in 0..batch.num_rows() {
+                line.clear();
+                ndjson::write_row(batch, row, &mut line);
+                if let Some(sealed) = writer.write_line(&line)? {
+                    observer.part_sealed(task, &sealed);
+                }
+            }
+        }
+        let announced = writer.sealed().len();
+        let output = writer.finish()?;
+        for part in &output.parts[announced..] {
+            observer.part_sealed(task, part);
+        }
+        outputs.push(output);
+    }
+    Ok(outputs)
 }
