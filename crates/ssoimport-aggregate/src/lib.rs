@@ -167,6 +167,10 @@ struct UserEntry {
     email: Option<Seen>,
     first_name: Option<Seen>,
     last_name: Option<Seen>,
+    /// The user's last sign-in anywhere (Okta `lastLogin`, Entra `signInActivity`, Google `lastLoginTime`).
+    last_activity_at: Option<i64>,
+    /// When the user lost access to everything (deprovisioned, suspended).
+    deactivated_at: Option<i64>,
 }
 
 /// Version of the partial format written by [`Aggregator::write_partial`].
@@ -314,6 +318,8 @@ impl Aggregator {
                 offer(&mut user.email, at, get(email));
                 offer(&mut user.first_name, at, get(first));
                 offer(&mut user.last_name, at, get(last));
+                max_opt(&mut user.last_activity_at, ts(last_act));
+                max_opt(&mut user.deactivated_at, ts(deactivated));
                 continue;
             }
             let Some(app_key) = get(app) else { continue };
@@ -390,6 +396,8 @@ impl Aggregator {
         }
         for (key, user) in other.users {
             let mine = self.users.entry(key).or_default();
+            max_opt(&mut mine.last_activity_at, user.last_activity_at);
+            max_opt(&mut mine.deactivated_at, user.deactivated_at);
             for (slot, theirs) in [
                 (&mut mine.email, user.email),
                 (&mut mine.first_name, user.first_name),
@@ -568,6 +576,14 @@ fn fill(entry: &mut RosterEntry, user: &UserEntry) {
         if mine.is_none() {
             mine.clone_from(theirs);
         }
+    }
+    // A user-level last sign-in stands in where the app itself shows none; a user who lost access to everything
+    // lost it to this app too.
+    if entry.last_activity_at.is_none() {
+        entry.last_activity_at = user.last_activity_at;
+    }
+    if entry.deactivated_at.is_none() {
+        entry.deactivated_at = user.deactivated_at;
     }
 }
 

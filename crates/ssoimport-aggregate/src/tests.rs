@@ -269,3 +269,28 @@ fn partials_merged_in_any_order_and_grouping_equal_one_run() {
     let other_mode = Aggregator::new(true);
     assert!(Aggregator::new(false).merge(other_mode).is_err());
 }
+
+#[test]
+fn a_deprovisioned_user_loses_every_app_and_sign_ins_keep_their_own_last_seen() {
+    let rows = [
+        Row {
+            user_id: Some("00u7"),
+            ..sign_in("flo@example.com", "0oa1", "Slack", "2024-02-01T00:00:00Z")
+        },
+        Row {
+            user_id: Some("00u7"),
+            email: Some("flo@example.com"),
+            last_activity_at: Some("2024-02-20T00:00:00Z"),
+            deactivated_at: Some("2024-03-01T00:00:00Z"),
+            ..Row::new(RecordKind::User)
+        },
+    ];
+    let mut agg = Aggregator::new(false);
+    agg.add(&normalized(&rows, UniqueIdSource::Email), |_| true);
+    assert_eq!(
+        roster_rows(&agg.finish(10)),
+        [
+            "Slack 0oa1 flo@example.com flo@example.com - - 2024-02-01T00:00:00.000Z 2024-02-01T00:00:00.000Z 2024-03-01T00:00:00.000Z"
+        ]
+    );
+}
