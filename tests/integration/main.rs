@@ -1,6 +1,10 @@
 //! End-to-end tests: the real `ssoimport` binary on fixtures and generated inputs.
 
+// Test helpers may unwrap: a failure is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod convert_csv;
 mod interrupt;
 mod merge;
+mod parquet;
 mod support;

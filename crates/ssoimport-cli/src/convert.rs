@@ -109,6 +109,11 @@ pub(crate) struct ConvertArgs {
     #[arg(long)]
     google_workspace_roster: bool,
 
+    /// Also write the task rows as Parquet in DIR/parquet/ (zstd; timestamps as UTC timestamps), for DuckDB,
+    /// Polars or Spark.
+    #[arg(long)]
+    parquet: bool,
+
     /// Also write the roster and discovery state as a partial that `ssoimport merge` combines with those of other
     /// shards (see `ssoimport merge --help`).
     #[arg(long)]
@@ -246,7 +251,8 @@ fn options(args: &ConvertArgs) -> Result<ConvertOptions> {
             max_record_bytes: args.max_record_bytes.max(1024),
         })
         .unique_id_from_source(matches!(args.unique_id, UniqueId::SourceId))
-        .partial(args.partial);
+        .partial(args.partial)
+        .parquet(args.parquet);
     options.normalize.slash_dates = match args.slash_dates {
         SlashDates::MonthFirst => SlashDateOrder::MonthFirst,
         SlashDates::DayFirst => SlashDateOrder::DayFirst,

@@ -23,7 +23,7 @@ mod manifest;
 pub mod ndjson;
 mod part;
 
-pub use manifest::{Counts, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
+pub use manifest::{Counts, DataFile, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
 pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter, Segment};
 
 /// Errors of writing import files.

@@ -76,6 +76,19 @@ pub struct InputError {
     pub detail: String,
 }
 
+/// A file written beside the parts for people and engines rather than for upload (a Parquet copy, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// The task whose rows it holds.
+    pub task: String,
+    /// Path relative to the output directory.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
 /// `DIR/manifest.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,6 +108,9 @@ pub struct Manifest {
     pub tasks: Vec<TaskOutput>,
     /// Inputs that could not be read to their end.
     pub input_errors: Vec<InputError>,
+    /// Parquet copies of the task rows (`convert --parquet`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parquet: Vec<DataFile>,
 }
 
 impl Manifest {

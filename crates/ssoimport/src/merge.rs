@@ -82,6 +82,7 @@ pub fn merge_partials(
         rejects_by_code,
         tasks,
         input_errors,
+        parquet: Vec::new(),
     };
     manifest.write(out_dir)?;
     Ok(manifest)

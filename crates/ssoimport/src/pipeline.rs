@@ -49,6 +49,8 @@ pub struct ConvertOptions {
     pub normalize: NormalizeOptions,
     /// Validation (clock skew, "now").
     pub validate: ValidateOptions,
+    /// Also write the task rows as Parquet (`DIR/parquet/<Task>.parquet`; needs the `parquet` feature).
+    pub parquet: bool,
     /// Also write the roster and discovery state as a partial (`partial.jsonl.gz`) that `merge` combines with
     /// those of other shards.
     pub partial: bool,
@@ -71,7 +73,14 @@ impl ConvertOptions {
             normalize: NormalizeOptions::default(),
             validate: ValidateOptions::default(),
             partial: false,
+            parquet: false,
         }
+    }
+
+    /// Also writes Parquet copies of the task rows.
+    pub fn parquet(mut self, yes: bool) -> Self {
+        self.parquet = yes;
+        self
     }
 
     /// Also writes the partial state for [`crate::merge_partials`].
@@ -556,6 +565,7 @@ struct Sink<'a> {
     counts: Counts,
     per_input: Vec<(u64, Option<&'static str>)>,
     input_errors: Vec<InputError>,
+    parquet: ParquetSink,
 }
 
 impl<'a> Sink<'a> {
@@ -590,6 +600,7 @@ impl<'a> Sink<'a> {
             counts: Counts::default(),
             per_input: vec![(0, None); inputs.len()],
             input_errors: Vec::new(),
+            parquet: ParquetSink::new(options)?,
         })
     }
 
@@ -657,6 +668,7 @@ impl<'a> Sink<'a> {
                 self.observer.part_sealed(Task::SsoApplicationUsage, part);
             }
         }
+        self.parquet.usage(&result.valid, &take)?;
         if let Some(aggregator) = &mut self.aggregator {
             aggregator.add(&result.valid, |row| take[row]);
         }
@@ -712,6 +724,7 @@ impl<'a> Sink<'a> {
                 };
                 self.reject(&line, gap.records)?;
             }
+            self.parquet.aggregated(&aggregated, &self.options.tasks)?;
             tasks.extend(write_aggregated(
                 &aggregated,
                 &self.options.tasks,
@@ -738,6 +751,7 @@ impl<'a> Sink<'a> {
             rejects_by_code: self.rejects_by_code,
             tasks,
             input_errors: self.input_errors,
+            parquet: self.parquet.finish()?,
         };
         if !manifest.counts.balanced() {
             return Err(PipelineError::Internal(format!(
@@ -812,4 +826,106 @@ pub(crate) fn write_aggregated(
         outputs.push(output);
     }
     Ok(outputs)
+}
+
+/// Parquet copies of the task rows, when asked for and compiled in.
+struct ParquetSink {
+    #[cfg(feature = "parquet")]
+    usage: Option<ssoimport_parquet::ParquetWriter>,
+    #[cfg(feature = "parquet")]
+    done: Vec<ssoimport_upload::DataFile>,
+    #[cfg(feature = "parquet")]
+    out_dir: Option<PathBuf>,
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_error(e: ssoimport_parquet::ParquetError) -> PipelineError {
+    PipelineError::Internal(e.to_string())
+}
+
+#[cfg(feature = "parquet")]
+fn data_file(f: ssoimport_parquet::ParquetFile) -> ssoimport_upload::DataFile {
+    ssoimport_upload::DataFile {
+        task: f.task,
+        path: f.path,
+        rows: f.rows,
+        bytes: f.bytes,
+    }
+}
+
+#[cfg(feature = "parquet")]
+impl ParquetSink {
+    fn new(options: &ConvertOptions) -> Result<Self, PipelineError> {
+        let out_dir = options.parquet.then(|| options.out_dir.clone());
+        let usage = match &out_dir {
+            Some(dir) if options.tasks.contains(&Task::SsoApplicationUsage) => Some(
+                ssoimport_parquet::ParquetWriter::create(dir, Task::SsoApplicationUsage)
+                    .map_err(parquet_error)?,
+            ),
+            _ => None,
+        };
+        Ok(ParquetSink {
+            usage,
+            done: Vec::new(),
+            out_dir,
+        })
+    }
+
+    fn usage(&mut self, valid: &RecordBatch, take: &[bool]) -> Result<(), PipelineError> {
+        if let Some(writer) = &mut self.usage {
+            writer.write(&usage_batch(valid, take)).map_err(parquet_error)?;
+        }
+        Ok(())
+    }
+
+    fn aggregated(&mut self, aggregated: &Aggregated, tasks: &[Task]) -> Result<(), PipelineError> {
+        let Some(dir) = &self.out_dir else { return Ok(()) };
+        for (task, batches) in [
+            (Task::SsoApplicationRoster, &aggregated.roster),
+            (Task::ApplicationDiscovery, &aggregated.discovery),
+        ] {
+            if tasks.contains(&task) {
+                let mut writer =
+                    ssoimport_parquet::ParquetWriter::create(dir, task).map_err(parquet_error)?;
+                for batch in batches {
+                    writer.write(batch).map_err(parquet_error)?;
+                }
+                self.done.push(data_file(writer.finish().map_err(parquet_error)?));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<ssoimport_upload::DataFile>, PipelineError> {
+        let mut files = Vec::new();
+        if let Some(writer) = self.usage.take() {
+            files.push(data_file(writer.finish().map_err(parquet_error)?));
+        }
+        files.append(&mut self.done);
+        Ok(files)
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+impl ParquetSink {
+    fn new(options: &ConvertOptions) -> Result<Self, PipelineError> {
+        if options.parquet {
+            return Err(PipelineError::Internal(
+                "Parquet output was asked for, but this build has no `parquet` feature".into(),
+            ));
+        }
+        Ok(ParquetSink {})
+    }
+
+    fn usage(&mut self, _valid: &RecordBatch, _take: &[bool]) -> Result<(), PipelineError> {
+        Ok(())
+    }
+
+    fn aggregated(&mut self, _aggregated: &Aggregated, _tasks: &[Task]) -> Result<(), PipelineError> {
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Vec<ssoimport_upload::DataFile>, PipelineError> {
+        Ok(Vec::new())
+    }
 }
