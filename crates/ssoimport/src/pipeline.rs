@@ -9,6 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
+use rayon::prelude::*;
 use ssoimport_aggregate::{Aggregated, Aggregator, usage_batch};
 use ssoimport_normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
 use ssoimport_schema::Task;
@@ -808,12 +809,22 @@ pub(crate) fn write_aggregated(
             continue;
         }
         let mut writer = PartWriter::create(out_dir, task, parts)?;
-        let mut line = Vec::new();
-        for batch in batches {
-            for row in 0..batch.num_rows() {
-                line.clear();
-                ndjson::write_row(batch, row, &mut line);
-                if let Some(sealed) = writer.write_line(&line)? {
+        // Encode and compress a few batches at a time on every core (memory stays bounded); lay them into parts
+        // in order.
+        let window = rayon::current_num_threads().max(1) * 2;
+        for group in batches.chunks(window) {
+            let encoded: Vec<(Vec<u8>, Vec<usize>, Segment)> = group
+                .par_iter()
+                .map(|batch| {
+                    let mut lines = Vec::with_capacity(batch.num_rows() * 200);
+                    let mut ends = Vec::with_capacity(batch.num_rows());
+                    ndjson::write_batch(batch, &mut lines, &mut ends);
+                    let segment = Segment::compress(&lines, ends.len() as u64, parts.gzip_level);
+                    (lines, ends, segment)
+                })
+                .collect();
+            for (lines, ends, segment) in &encoded {
+                for sealed in writer.write_segment(segment, lines, ends)? {
                     observer.part_sealed(task, &sealed);
                 }
             }
