@@ -8,3 +8,4 @@ mod interrupt;
 mod merge;
 mod parquet;
 mod support;
+mod upload_e2e;

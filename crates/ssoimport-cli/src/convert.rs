@@ -36,11 +36,11 @@ Output, in DIR:
 pub(crate) struct ConvertArgs {
     /// Export files or directories (read recursively), plain, .gz or .zst; `-` reads standard input.
     #[arg(required = true, value_name = "INPUT")]
-    inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
 
     /// Directory to write the parts, rejects.jsonl and manifest.json to (created if missing).
     #[arg(long, short, value_name = "DIR", default_value = "ssoimport-out")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 
     /// Which reader reads the inputs; `auto` recognises each input by its first bytes.
     #[arg(long, value_name = "SOURCE", default_value = "auto")]
@@ -121,7 +121,7 @@ pub(crate) struct ConvertArgs {
 
     /// No progress bar, and only errors on stderr.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,7 +182,7 @@ fn usage(error: anyhow::Error) -> Failure {
     }
 }
 
-fn readers(args: &ConvertArgs) -> Result<Readers> {
+pub(crate) fn readers(args: &ConvertArgs) -> Result<Readers> {
     let mut csv = CsvOptions::default();
     for mapping in &args.map {
         let (field, header) = mapping
@@ -216,7 +216,7 @@ fn readers(args: &ConvertArgs) -> Result<Readers> {
         .with(GoogleSource::new(google)))
 }
 
-fn options(args: &ConvertArgs) -> Result<ConvertOptions> {
+pub(crate) fn options(args: &ConvertArgs) -> Result<ConvertOptions> {
     let mut tasks = Vec::new();
     for name in &args.tasks {
         let task: Task = name.parse().with_context(|| "--tasks")?;
@@ -311,12 +311,12 @@ fn convert(args: ConvertArgs) -> Result<u8, Failure> {
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
-struct Progress {
-    bar: ProgressBar,
+pub(crate) struct Progress {
+    pub(crate) bar: ProgressBar,
 }
 
 impl Progress {
-    fn new(total: Option<u64>, quiet: bool) -> Self {
+    pub(crate) fn new(total: Option<u64>, quiet: bool) -> Self {
         let target = if !quiet && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr_with_hz(4)
         } else {

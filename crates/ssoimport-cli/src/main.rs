@@ -1,9 +1,12 @@
 //! The `ssoimport` command.
 
 mod convert;
+mod emulator;
 mod interrupt;
 mod merge;
+mod run;
 mod summary;
+mod upload;
 
 use std::process::ExitCode;
 
@@ -44,6 +47,12 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Merge the roster and discovery of shards converted with --partial (one export split over machines).
     Merge(merge::MergeArgs),
+    /// Upload a directory written by `convert` and run its import jobs (resumable: rerun after a failure).
+    Upload(upload::UploadCommand),
+    /// Convert and upload in one streaming run: each part is uploaded as soon as it is sealed.
+    Run(run::RunCommand),
+    /// Serve a local stand-in of the Import Jobs API and its token endpoint, for tests and demos.
+    Emulator(emulator::EmulatorArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +60,9 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Convert(args) => convert::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Upload(args) => upload::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Emulator(args) => emulator::run(args),
     };
     ExitCode::from(code)
 }

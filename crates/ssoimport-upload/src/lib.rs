@@ -19,6 +19,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "client")]
+pub mod client;
 mod manifest;
 pub mod ndjson;
 mod part;

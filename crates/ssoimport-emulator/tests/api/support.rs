@@ -22,6 +22,8 @@ pub fn fast_config() -> EmulatorConfig {
 
 /// A reqwest client that never uses a proxy.
 pub fn http() -> Client {
+    // A workspace build unifies reqwest's `rustls-no-provider` (the upload client's TLS): install ring's provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(20))
