@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod convert_csv;
+mod hostile;
 mod interrupt;
 mod merge;
 mod parquet;

@@ -58,7 +58,11 @@ impl SourceDecoder {
 
     fn start(&mut self) {
         if self.assembler.is_none() {
-            let framer = self.source.framer(&self.head);
+            // The framing is chosen from the first HEAD_BYTES exactly, as `open_input` gives them: a first push
+            // larger than that must not see more (a JSON first line longer than HEAD_BYTES would pick line mode
+            // pushed whole and document mode pushed in pieces).
+            let head = &self.head[..self.head.len().min(HEAD_BYTES)];
+            let framer = self.source.framer(head);
             let mut assembler = ChunkAssembler::new(self.file.clone(), framer, self.options);
             assembler.push(&std::mem::take(&mut self.head));
             self.assembler = Some(assembler);
@@ -110,5 +114,61 @@ impl Decoder for SourceDecoder {
 
     fn counts(&self) -> ReadCounts {
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Framer, JsonFramer, RecordBuilder, RecordParser, Row};
+    use ssoimport_schema::intermediate::RecordKind;
+
+    struct Json;
+    struct AnyRecord;
+    impl RecordParser for AnyRecord {
+        fn parse(&self, _record: &str, out: &mut RecordBuilder) {
+            out.push(&Row::new(RecordKind::SignIn));
+        }
+    }
+    impl Source for Json {
+        fn name(&self) -> &'static str {
+            "json"
+        }
+        fn sniff(&self, _head: &[u8]) -> u8 {
+            1
+        }
+        fn framer(&self, head: &[u8]) -> Box<dyn Framer> {
+            Box::new(JsonFramer::new(head, &[]))
+        }
+        fn prepare(&self, _file: &str, _first: &[u8]) -> Result<Prepared, SourceError> {
+            Ok(Prepared {
+                parser: Arc::new(AnyRecord),
+                first_is_header: false,
+            })
+        }
+    }
+
+    fn rows(input: &[u8], piece: usize) -> (usize, ReadCounts) {
+        let mut decoder = SourceDecoder::new(Arc::new(Json), "t", ChunkOptions::default());
+        let mut n = 0;
+        for part in input.chunks(piece) {
+            decoder.decode(part).unwrap();
+            n += decoder.flush().unwrap().map_or(0, |b| b.num_rows());
+        }
+        n += decoder.finish().unwrap().map_or(0, |b| b.num_rows());
+        (n, decoder.counts())
+    }
+
+    #[test]
+    fn the_framing_is_chosen_from_the_same_head_whatever_the_pushes() {
+        // A first NDJSON line longer than HEAD_BYTES, then a broken line and a good one. Pushed whole, the
+        // decoder used to see the whole first line (line mode: three records); pushed in pieces, only
+        // HEAD_BYTES of it (document mode: the broken line swallows the next). Both now see HEAD_BYTES, as the
+        // pipeline does.
+        let mut input = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(HEAD_BYTES + 100)).into_bytes();
+        input.extend_from_slice(b"{\"a\":\n{\"c\":3}\n");
+        let whole = rows(&input, input.len());
+        assert_eq!(whole, rows(&input, 1000));
+        assert_eq!(whole, rows(&input, 7));
     }
 }

@@ -8,7 +8,8 @@ pub enum Step {
     Gap(usize),
     /// The first `n` bytes belong to the current record, which goes on.
     Part(usize),
-    /// The first `n` bytes end the current record.
+    /// The first `n` bytes end the current record. `End(0)` ends it with the bytes already scanned (a JSON
+    /// scalar whose end is seen only at the byte after it).
     End(usize),
     /// The first `n` bytes were taken to be part of a record but turned out to open an envelope (such as
     /// `{"value": [`); everything since the record began is a gap.

@@ -161,10 +161,12 @@ pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Ope
         ),
     };
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    (&mut reader)
-        .take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(|source| read_error(input, 0, source))?;
+    if let Err(e) = (&mut reader).take(HEAD_BYTES as u64).read_to_end(&mut head) {
+        // A stream that breaks within its first HEAD_BYTES (a truncated .gz or .zst of a small export) still
+        // gives the records before the break: the error is handed on to the first read after the head, so that
+        // the chunker reports it at its true offset after those records, and flags the record it cut.
+        reader = Box::new(Broken(Some(e)));
+    }
     Ok(Opened {
         reader,
         head,
@@ -177,6 +179,18 @@ fn read_error(input: &Input, offset: u64, source: io::Error) -> SourceError {
         file: input.name.to_string(),
         offset,
         source,
+    }
+}
+
+/// A stream whose next read fails with the error it holds (once; then it is at its end).
+struct Broken(Option<io::Error>);
+
+impl Read for Broken {
+    fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
     }
 }
 
@@ -219,6 +233,65 @@ mod tests {
             found.push(opened.compression);
         }
         assert_eq!(found, [Compression::Gzip, Compression::Zstd, Compression::None]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_stream_cut_within_the_head_keeps_the_records_before_the_cut() {
+        // A gzip and a zstd file cut in half, whose whole text is smaller than HEAD_BYTES: opening used to fail
+        // "at byte 0" and lose every record; now the records before the cut are read, the cut one is flagged
+        // truncated, and the read error follows with its offset.
+        use crate::chunk::{ChunkAssembler, ChunkOptions, Chunker, SpanFlaw};
+        use crate::framing::LineFramer;
+        let dir = std::env::temp_dir().join(format!("ssoimport-source-cut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text: Vec<u8> = (0..1200)
+            .flat_map(|i| format!("user{i}@example.com,App {},{}\n", i % 7, i * 7919).into_bytes())
+            .collect();
+        assert!(text.len() < HEAD_BYTES);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        // zstd decodes whole blocks (up to 128 KiB): flushed every 4 KiB, as a streaming writer does, the frame
+        // is made of small blocks, so a cut leaves some of them whole.
+        let mut zst = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        for piece in text.chunks(4096) {
+            zst.write_all(piece).unwrap();
+            zst.flush().unwrap();
+        }
+        let zst = zst.finish().unwrap();
+        for (name, bytes) in [("cut.csv.gz", gz), ("cut.csv.zst", zst)] {
+            let path = dir.join(name);
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+            let input = Input {
+                name: name.into(),
+                location: Location::File(path),
+                size: None,
+            };
+            let opened = open_input(&input, None).expect("opening a cut stream succeeds");
+            assert!(
+                !opened.head.is_empty(),
+                "{name}: the bytes before the cut are kept"
+            );
+            let assembler = ChunkAssembler::new(
+                input.name.clone(),
+                Box::new(LineFramer::default()),
+                ChunkOptions::default(),
+            );
+            let mut chunker = Chunker::new(opened.reader, &opened.head, assembler);
+            let chunk = chunker.next_chunk().unwrap().expect("records before the cut");
+            let (last, whole) = chunk.records.split_last().unwrap();
+            assert!(whole.len() > 100, "{name}: {} whole records", whole.len());
+            assert!(whole.iter().all(|r| r.flaw.is_none()));
+            assert!(
+                matches!(last.flaw, Some(SpanFlaw::Truncated(_))),
+                "{name}: {last:?}"
+            );
+            match chunker.next_chunk() {
+                Err(SourceError::Read { offset, .. }) => assert_eq!(offset, opened.head.len() as u64),
+                other => panic!("{name}: expected the read error, got {other:?}"),
+            }
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

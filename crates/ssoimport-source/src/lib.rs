@@ -50,6 +50,9 @@ mod record;
 pub mod scan;
 mod source;
 
+#[cfg(test)]
+mod proptests;
+
 pub use chunk::{Chunk, ChunkAssembler, ChunkOptions, Chunker, RecordSpan, SpanFlaw};
 pub use decoder::{Decoder, ReadCounts, SourceDecoder};
 pub use framing::{CsvFramer, Framer, LineFramer, Step};

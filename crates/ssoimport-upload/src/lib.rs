@@ -24,6 +24,8 @@ pub mod client;
 mod manifest;
 pub mod ndjson;
 mod part;
+#[cfg(test)]
+mod proptests;
 
 pub use manifest::{Counts, DataFile, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
 pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter, Segment};

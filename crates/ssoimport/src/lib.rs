@@ -44,4 +44,6 @@ pub use ssoimport_upload as upload;
 pub use ssoimport_validate as validate;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
