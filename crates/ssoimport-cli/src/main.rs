@@ -2,6 +2,7 @@
 
 mod convert;
 mod emulator;
+mod r#gen;
 mod interrupt;
 mod merge;
 mod run;
@@ -53,6 +54,8 @@ enum Command {
     Run(run::RunCommand),
     /// Serve a local stand-in of the Import Jobs API and its token endpoint, for tests and demos.
     Emulator(emulator::EmulatorArgs),
+    /// Generate a realistic, deterministic export (okta, entra, google, csv) for tests and benchmarks.
+    Gen(r#gen::GenArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => upload::run(args),
         Command::Run(args) => run::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Gen(args) => r#gen::run(args),
     };
     ExitCode::from(code)
 }
