@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use ssoimport_source::{ChunkOptions, Decoder, SourceDecoder, conformance, expand_inputs, open_input};
+use ssoimport_source::{conformance, expand_inputs, open_input};
 
 use super::*;
 
@@ -20,18 +20,7 @@ fn fixture(name: &str) -> Vec<u8> {
 /// Decodes an input under its file name (portal downloads are told apart by it); returns the rendered rows and
 /// the filtered count.
 fn decode(name: &str, input: &[u8], options: EntraOptions) -> (Vec<String>, u64) {
-    let source = Arc::new(EntraSource::new(options));
-    let mut decoder = SourceDecoder::new(source, name, ChunkOptions::default());
-    decoder.decode(input).unwrap();
-    let batches: Vec<_> = decoder.finish().unwrap().into_iter().collect();
-    let rows = conformance::render(&batches);
-    let counts = decoder.counts();
-    assert_eq!(
-        counts.read,
-        rows.len() as u64 + counts.filtered,
-        "read = rows + filtered"
-    );
-    (rows, counts.filtered)
+    conformance::decode_named(Arc::new(EntraSource::new(options)), name, input, input.len())
 }
 
 /// Reads a fixture under its own name, and runs the conformance suite over it (split anywhere, gzip, small

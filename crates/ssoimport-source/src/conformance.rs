@@ -45,7 +45,12 @@ pub fn render(batches: &[RecordBatch]) -> Vec<String> {
 
 /// Decodes `input` pushed in pieces of `piece` bytes; returns the rendered rows and the filtered count.
 pub fn decode_pieces(source: Arc<dyn Source>, input: &[u8], piece: usize) -> (Vec<String>, u64) {
-    let mut decoder = SourceDecoder::new(source, "conformance", ChunkOptions::default());
+    decode_named(source, "conformance", input, piece)
+}
+
+/// As [`decode_pieces`], for an input named `name` (some readers tell exports apart by their file name).
+pub fn decode_named(source: Arc<dyn Source>, name: &str, input: &[u8], piece: usize) -> (Vec<String>, u64) {
+    let mut decoder = SourceDecoder::new(source, name, ChunkOptions::default());
     let mut batches = Vec::new();
     for part in input.chunks(piece.max(1)) {
         decoder.decode(part).expect("decode never fails on bytes");

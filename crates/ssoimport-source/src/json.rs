@@ -200,19 +200,11 @@ impl DocumentFramer {
         }
         let mut i = 0;
         while i < buf.len() {
-            // Skipping a value as a whole: the fast path.
-            match self.skip {
-                Skip::None => {}
+            // Skipping a value as a whole: the fast path. `Some((n, record))` once it ends `n` bytes on.
+            let ended = match self.skip {
+                Skip::None => None,
                 Skip::Str { record } => match self.skip_string(&buf[i..]) {
-                    Some(n) => {
-                        i += n;
-                        self.skip = Skip::None;
-                        if record {
-                            return self.end_record(i);
-                        }
-                        self.after_value();
-                        continue;
-                    }
+                    Some(n) => Some((n, record)),
                     None => return self.part_or_gap(buf.len()),
                 },
                 Skip::Scalar { record } => {
@@ -220,33 +212,26 @@ impl DocumentFramer {
                         .iter()
                         .position(|&b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace());
                     match end {
-                        Some(n) => {
-                            i += n;
-                            self.skip = Skip::None;
-                            if record {
-                                return self.end_record(i);
-                            }
-                            self.after_value();
-                            continue;
-                        }
+                        Some(n) => Some((n, record)),
                         None => return self.part_or_gap(buf.len()),
                     }
                 }
                 Skip::Container { depth, record } => match self.skip_container(&buf[i..], depth) {
-                    Ok(n) => {
-                        i += n;
-                        self.skip = Skip::None;
-                        if record {
-                            return self.end_record(i);
-                        }
-                        self.after_value();
-                        continue;
-                    }
+                    Ok(n) => Some((n, record)),
                     Err(depth) => {
                         self.skip = Skip::Container { depth, record };
                         return self.part_or_gap(buf.len());
                     }
                 },
+            };
+            if let Some((n, record)) = ended {
+                i += n;
+                self.skip = Skip::None;
+                if record {
+                    return self.end_record(i);
+                }
+                self.after_value();
+                continue;
             }
             if self.in_key {
                 match self.read_key(&buf[i..]) {
