@@ -371,7 +371,11 @@ impl DocumentFramer {
                         }
                     }
                     _ => {
-                        // Malformed JSON inside an envelope or tentative record: the rest is one broken record.
+                        // Malformed JSON inside an envelope or tentative record: the rest is one broken record,
+                        // starting at the offending byte whatever the split (what came before is settled first).
+                        if i > 0 {
+                            return self.part_or_gap(i);
+                        }
                         if !self.open {
                             self.start_record();
                         }
@@ -605,6 +609,32 @@ mod tests {
         check("{\"value\":[]}", &[]);
         check("{\"data\":{\"events\":null}}", &["{\"data\":{\"events\":null}}"]);
         check("[1, \"s\", null]", &["1", "\"s\"", "null"]);
+    }
+
+    #[test]
+    fn garbage_after_an_envelope_array_starts_its_record_at_the_same_byte_whatever_the_split() {
+        // Found by fuzzing: the broken tail took in the whitespace before it only when pushed whole.
+        use crate::chunk::{ChunkAssembler, ChunkOptions};
+        let input = b"{\"items\": [{\"a\": 1}]\n    \x96\n]}";
+        let records = |piece: usize| {
+            let framer = JsonFramer::new(input, ENVELOPES);
+            let mut a = ChunkAssembler::new("t".into(), Box::new(framer), ChunkOptions::default());
+            for p in input.chunks(piece) {
+                a.push(p);
+            }
+            let chunk = a.finish(None).expect("records");
+            chunk
+                .records
+                .iter()
+                .map(|r| (chunk.offset(r), chunk.bytes(r).to_vec()))
+                .collect::<Vec<_>>()
+        };
+        let whole = records(input.len());
+        assert_eq!(whole.len(), 2);
+        assert_eq!(whole[1].0, 25, "the broken record starts at the offending byte");
+        for piece in 1..input.len() {
+            assert_eq!(records(piece), whole, "piece {piece}");
+        }
     }
 
     #[test]
