@@ -232,7 +232,7 @@ struct ChunkResult {
     read: u64,
     filtered: u64,
     valid: RecordBatch,
-    keys: Vec<Option<u128>>,
+    keys: Vec<Option<u64>>,
     /// NDJSON lines of the valid sign-ins, in order, and where each ends.
     usage_lines: Vec<u8>,
     usage_ends: Vec<usize>,
@@ -305,8 +305,10 @@ impl Pipeline {
             gzip_level: self.options.parts.gzip_level,
         });
         let bytes_read = Arc::new(AtomicU64::new(0));
-        let window = threads * 2 + 2;
-        let (tx, rx) = sync_channel::<ReaderEvent>(window);
+        // Chunks in flight: enough to keep every worker busy while the sink writes, few enough that memory stays
+        // a small multiple of the chunk size.
+        let window = threads + 2;
+        let (tx, rx) = sync_channel::<ReaderEvent>(threads);
 
         // The reader runs detached: if it sits in a read that never returns (a stalled pipe on stdin), an
         // interrupted run still ends.
