@@ -569,16 +569,19 @@ impl Api {
         Self::location_id(&answer, "a SaaS data object")
     }
 
+    /// `GET {path}` (relative to the org), as JSON.
+    async fn get_json(&self, path: &str) -> Result<Value, ClientError> {
+        let request = Request::new("GET", self.url(path)?).header("Accept", "application/json");
+        let answer = self.call(request, Attempts::Policy).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|_| ClientError::Protocol(format!("GET {path} did not answer JSON")))
+    }
+
     /// `GET /saas-data/{id}`.
     pub async fn show_saas_data(&self, id: &str) -> Result<SaasData, ClientError> {
-        let request =
-            Request::new("GET", self.url(&format!("saas-data/{id}"))?).header("Accept", "application/json");
-        let answer = self.call(request, Attempts::Policy).await?;
-        let value: Value = serde_json::from_slice(&answer.body)
-            .map_err(|_| ClientError::Protocol(format!("GET saas-data/{id} did not answer JSON")))?;
-        SaasData::from_json(&value).ok_or_else(|| {
-            ClientError::Protocol(format!("GET saas-data/{id} answered an object without an id"))
-        })
+        let path = format!("saas-data/{id}");
+        SaasData::from_json(&self.get_json(&path).await?)
+            .ok_or_else(|| ClientError::Protocol(format!("GET {path} answered an object without an id")))
     }
 
     /// The SaaS data object named `file_name`, looked for in `GET /saas-data` (newest first, every page).
@@ -615,14 +618,9 @@ impl Api {
 
     /// `GET /import-jobs/{id}`.
     pub async fn show_import_job(&self, id: &str) -> Result<ImportJob, ClientError> {
-        let request =
-            Request::new("GET", self.url(&format!("import-jobs/{id}"))?).header("Accept", "application/json");
-        let answer = self.call(request, Attempts::Policy).await?;
-        let value: Value = serde_json::from_slice(&answer.body)
-            .map_err(|_| ClientError::Protocol(format!("GET import-jobs/{id} did not answer JSON")))?;
-        ImportJob::from_json(&value).ok_or_else(|| {
-            ClientError::Protocol(format!("GET import-jobs/{id} answered a job without an id"))
-        })
+        let path = format!("import-jobs/{id}");
+        ImportJob::from_json(&self.get_json(&path).await?)
+            .ok_or_else(|| ClientError::Protocol(format!("GET {path} answered a job without an id")))
     }
 
     /// `GET /import-jobs?filter=...`, every page.
