@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod convert_csv;
+mod disk_full;
 mod hostile;
 mod interrupt;
 mod merge;

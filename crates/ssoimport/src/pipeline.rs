@@ -287,6 +287,16 @@ impl Pipeline {
             path: out.display().to_string(),
             source,
         })?;
+        // A manifest left by an earlier run must not vouch for this one, should it fail before writing its own.
+        match std::fs::remove_file(out.join("manifest.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(PipelineError::OutDir {
+                    path: out.display().to_string(),
+                    source: e,
+                });
+            }
+            _ => {}
+        }
         let threads = self
             .options
             .threads
