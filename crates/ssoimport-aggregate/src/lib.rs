@@ -526,30 +526,31 @@ impl Aggregator {
                 None => incomplete.push(missing_email(&entry, id)),
             }
         }
-        let mut keys: Vec<RosterKey> = self.roster.keys().cloned().collect();
-        keys.sort_unstable();
-        let mut rows = Vec::with_capacity(keys.len());
-        for key in keys {
-            let Some(mut entry) = self.roster.remove(&key) else {
-                continue;
-            };
+        // Join the user lists in place, then sort references to the keys: the entries are never copied, so the
+        // roster's peak memory is the map itself plus the batches.
+        for entry in self.roster.values_mut() {
             if let Some(id) = entry.user_id.as_ref().map(|s| s.value.clone())
                 && let Some(user) = self.users.get(&id)
             {
-                fill(&mut entry, user);
+                fill(entry, user);
             }
-            if entry.email.is_none() {
-                incomplete.push(missing_email(&entry, split_key(&key).1));
-                continue;
-            }
-            rows.push((key, entry));
         }
+        let mut keys: Vec<&str> = Vec::with_capacity(self.roster.len());
+        for (key, entry) in &self.roster {
+            if entry.email.is_none() {
+                incomplete.push(missing_email(entry, split_key(key).1));
+            } else {
+                keys.push(key);
+            }
+        }
+        keys.sort_unstable();
+        incomplete.sort_by(|a, b| a.origin.cmp(&b.origin));
         let mut app_keys: Vec<&Box<str>> = self.apps.keys().collect();
         app_keys.sort_unstable();
         let apps: Vec<(&str, &AppEntry)> = app_keys.into_iter().map(|k| (&**k, &self.apps[k])).collect();
-        let roster = rows
+        let roster = keys
             .chunks(batch_rows.max(1))
-            .map(|part| roster_batch(part, &self.apps))
+            .map(|part| roster_batch(part.iter().map(|k| (*k, &self.roster[*k])), &self.apps))
             .collect::<Vec<_>>();
         let discovery = apps
             .chunks(batch_rows.max(1))
@@ -625,7 +626,10 @@ fn text(s: &Option<Seen>) -> Option<&str> {
     s.as_ref().map(|s| &*s.value)
 }
 
-fn roster_batch(rows: &[(RosterKey, RosterEntry)], apps: &HashMap<Box<str>, AppEntry>) -> RecordBatch {
+fn roster_batch<'a>(
+    rows: impl Iterator<Item = (&'a str, &'a RosterEntry)>,
+    apps: &HashMap<Box<str>, AppEntry>,
+) -> RecordBatch {
     let mut c: Vec<StringBuilder> = (0..7).map(|_| StringBuilder::new()).collect();
     let mut times: Vec<TimestampMillisecondBuilder> = (0..3)
         .map(|_| TimestampMillisecondBuilder::new().with_timezone("UTC"))
