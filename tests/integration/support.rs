@@ -137,19 +137,10 @@ fn check_type(ty: &FieldType, v: &Value, row: &Value) {
             let s = v
                 .as_str()
                 .unwrap_or_else(|| panic!("date-time is a string in {row}"));
-            let b = s.as_bytes();
-            let shape = b.len() == 24
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && b[10] == b'T'
-                && b[13] == b':'
-                && b[16] == b':'
-                && b[19] == b'.'
-                && b[23] == b'Z'
-                && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
-                    .iter()
-                    .all(|&i| b[i].is_ascii_digit());
-            assert!(shape, "`{s}` is not YYYY-MM-DDTHH:MM:SS.mmmZ in {row}");
+            assert!(
+                ssoimport::schema::time::is_iso_millis(s),
+                "`{s}` is not YYYY-MM-DDTHH:MM:SS.mmmZ in {row}"
+            );
         }
         FieldType::Boolean => assert!(v.is_boolean(), "boolean in {row}"),
         FieldType::StringArray => assert!(v.as_array().is_some_and(|a| a.iter().all(Value::is_string))),

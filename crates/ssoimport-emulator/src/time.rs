@@ -51,21 +51,6 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// Whether `text` is exactly `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real instant (the row contract's shape).
-pub(crate) fn is_iso_millis(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 24
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'.'
-        && b[23] == b'Z'
-        && digits(&b[20..23]).is_some()
-        && parse_rfc3339(text).is_some()
-}
-
 /// Parses an RFC 3339 timestamp (any number of fractional digits, `Z` or a `±HH:MM` offset) into milliseconds
 /// since the epoch. Fractions beyond milliseconds are truncated.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
@@ -134,11 +119,6 @@ mod tests {
 
     #[test]
     fn recognises_only_the_millisecond_shape() {
-        assert!(is_iso_millis("2020-03-05T15:56:53.889Z"));
-        assert!(!is_iso_millis("2020-03-05T15:56:53Z"));
-        assert!(!is_iso_millis("2020-03-05T15:56:53.8890Z"));
-        assert!(!is_iso_millis("2020-03-05T15:56:53.889+00:00"));
-        assert!(!is_iso_millis("2020-13-05T15:56:53.889Z"));
         assert_eq!(iso(1_583_423_813_889), "2020-03-05T15:56:53.889Z");
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use ssoimport_schema::{ContractField, FieldType, Task};
 
-use crate::time::is_iso_millis;
+use ssoimport_schema::time::is_iso_millis;
 
 /// Most summaries a job reports; the rest are counted in one last summary.
 const MAX_SUMMARIES: usize = 50;

@@ -58,6 +58,48 @@ pub fn write_iso_millis(millis: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&buf);
 }
 
+/// Whether `text` is exactly the contract's shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`, naming a real instant (no 30 February,
+/// no hour 24).
+pub fn is_iso_millis(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != ISO_MILLIS_LEN {
+        return false;
+    }
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ];
+    if separators.iter().any(|&(i, c)| b[i] != c) {
+        return false;
+    }
+    let number = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second), Some(_)) = (
+        number(0, 4),
+        number(5, 7),
+        number(8, 10),
+        number(11, 13),
+        number(14, 16),
+        number(17, 19),
+        number(20, 23),
+    ) else {
+        return false;
+    };
+    if !(1..=12).contains(&month) || day == 0 || hour > 23 || minute > 59 || second > 59 {
+        return false;
+    }
+    // A day past the month's end comes back from the round trip as another date.
+    civil_from_days(days_from_civil(i64::from(year), month, day)) == (i64::from(year), month, day)
+}
+
 /// `millis` as a canonical timestamp string.
 pub fn iso_millis(millis: i64) -> String {
     let mut out = Vec::with_capacity(ISO_MILLIS_LEN);
@@ -82,6 +124,27 @@ mod tests {
         assert_eq!(iso_millis(1_583_423_813_889), "2020-03-05T15:56:53.889Z");
         assert_eq!(iso_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso_millis(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn the_contract_shape_is_recognised() {
+        assert!(is_iso_millis("2020-03-05T15:56:53.889Z"));
+        assert!(is_iso_millis("2024-02-29T23:59:59.999Z"));
+        for bad in [
+            "2020-03-05T15:56:53Z",
+            "2020-03-05T15:56:53.8890Z",
+            "2020-03-05T15:56:53.889+00:00",
+            "2020-13-05T15:56:53.889Z",
+            "2023-02-29T00:00:00.000Z",
+            "2020-03-05T24:00:00.000Z",
+            "2020-03-05 15:56:53.889Z",
+            "2020-03-0aT15:56:53.889Z",
+        ] {
+            assert!(!is_iso_millis(bad), "{bad}");
+        }
+        for ms in [0, 1_583_423_813_889, 253_402_300_799_999] {
+            assert!(is_iso_millis(&iso_millis(ms)));
+        }
     }
 
     #[test]
