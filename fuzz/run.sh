@@ -5,6 +5,7 @@
 #   fuzz/run.sh            # 60 s per target
 #   fuzz/run.sh 600        # 10 min per target
 #   TARGETS="decode_csv framing" fuzz/run.sh 30
+#   FUZZ_TARGET_DIR=/var/tmp/fuzz-target fuzz/run.sh 15    # build outside the clone (what .ci/run does)
 #
 # cargo-fuzz needs nightly-only rustc flags: with the stable toolchain they are enabled by RUSTC_BOOTSTRAP=1 (set
 # here); FUZZ_TOOLCHAIN=+nightly uses a nightly toolchain instead. SANITIZER defaults to none (the project's code
@@ -15,7 +16,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 sanitizer="${SANITIZER:-none}"
 toolchain="${FUZZ_TOOLCHAIN:-}"
-all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp"
+all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp upload"
 targets="${TARGETS:-$all_targets}"
 
 if [ -z "$toolchain" ]; then
@@ -26,8 +27,12 @@ if ! cargo $toolchain fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-# cargo fuzz flags: no sanitizer by default, debug assertions (and so overflow checks) on.
+# cargo fuzz flags: no sanitizer by default, debug assertions (and so overflow checks) on. FUZZ_TARGET_DIR puts
+# the build outside the clone (CI reuses it between runs).
 flags=(-s "$sanitizer" -a)
+if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
+    flags+=(--target-dir "$FUZZ_TARGET_DIR")
+fi
 
 echo "== building the fuzz targets"
 cargo $toolchain fuzz build "${flags[@]}"
@@ -62,6 +67,10 @@ seed framing '\001\100' "${csv_files[@]}"
 # compressed: mode (0 gzip, 1 zstd, 2 two gzip members), cut, flip.
 seed compressed '\000\200\000' "$fixtures/okta/eventbridge-envelopes.ndjson" "$fixtures/csv/signins-hazards.csv"
 seed compressed '\001\200\000' "$fixtures/google/token-activities.ndjson"
+# upload: mode (0 as is, 1 gzipped here, 2 declared gzip) and task, then the file.
+mapfile -t ndjson_files < <(find "$fixtures" -type f -name '*.ndjson' | sort)
+seed upload '\000' "${ndjson_files[@]}"
+seed upload '\004' "${ndjson_files[@]}"
 mkdir -p corpus/timestamp
 i=0
 for t in '2024-03-05T15:56:53.889Z' '2025-03-01T09:00:00.1234567Z' '3/5/2024 3:56:53 PM' '3/5/24, 15:56' \

@@ -55,8 +55,10 @@ mod rng;
 mod server;
 mod state;
 mod time;
+pub mod upload;
 mod validate;
 
 pub use config::{Credentials, EmulatorConfig, FaultKind, JobTiming};
 pub use error::EmulatorError;
 pub use server::{Emulator, EmulatorThread, run_until_ctrl_c, start, start_in_thread};
+pub use validate::{ErrorSummary, JobCheck, check_job};

@@ -1,6 +1,5 @@
 //! The HTTP side: routes, handlers, bearer checks, fault injection, and the handles that start and stop it.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -25,7 +24,7 @@ use crate::query::{DEFAULT_JOB_ORDER, DEFAULT_SAAS_ORDER, JobFilter, JobOrder, P
 use crate::rng::SplitMix64;
 use crate::state::{Store, Upload};
 use crate::time::{Clock, iso};
-use crate::validate::{FileContent, MalformedLine};
+use crate::upload::{self, UploadError};
 
 /// Requests per minute the `x-ratelimit-remaining` header counts down from (the documented per-org limit).
 const RATE_LIMIT_PER_MINUTE: u64 = 1000;
@@ -482,59 +481,21 @@ async fn upload(
             "Checksum {checksum} does not match the MD5 of the uploaded body ({actual})"
         )));
     }
-    let decoded = decode_body(&bytes, gzip, shared.config.max_decoded_bytes)?;
+    let content =
+        upload::read_upload(&bytes, gzip, shared.config.max_decoded_bytes).map_err(|e| match e {
+            UploadError::TooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.to_string())
+            }
+            UploadError::NotGzip(_) => ApiError::unprocessable(e.to_string()),
+        })?;
     let upload = Upload {
         checksum: actual,
         gzip,
         bytes: bytes.len() as u64,
-        content: parse_jsonl(&decoded),
+        content,
     };
     shared.store().finish_upload(org, id, upload, shared.now())?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-fn decode_body(bytes: &[u8], gzip: bool, max_decoded: u64) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the decompressed file is larger than {max_decoded} bytes"),
-        )
-    };
-    if !gzip {
-        if bytes.len() as u64 > max_decoded {
-            return Err(too_large());
-        }
-        return Ok(bytes.to_vec());
-    }
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .take(max_decoded.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| ApiError::unprocessable(format!("the body is not valid gzip: {e}")))?;
-    if out.len() as u64 > max_decoded {
-        return Err(too_large());
-    }
-    Ok(out)
-}
-
-/// Splits JSON-L into rows; blank lines are skipped, lines that do not parse are remembered.
-fn parse_jsonl(data: &[u8]) -> FileContent {
-    let mut content = FileContent::default();
-    for (index, line) in data.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Value>(line) {
-            Ok(value) => content.rows.push((index + 1, value)),
-            Err(e) => content.malformed.push(MalformedLine {
-                line: index + 1,
-                message: e.to_string(),
-            }),
-        }
-    }
-    content
 }
 
 // ---- import jobs --------------------------------------------------------------------------------------------

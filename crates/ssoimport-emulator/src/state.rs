@@ -12,7 +12,8 @@ use crate::config::EmulatorConfig;
 use crate::error::ApiError;
 use crate::rng::SplitMix64;
 use crate::time::iso;
-use crate::validate::{ErrorSummary, FileContent, check_job};
+use crate::upload::FileContent;
+use crate::validate::{ErrorSummary, check_job};
 
 /// The task names of the spec's `ImportSettings.taskName` enum.
 pub(crate) const TASK_NAMES: [&str; 8] = [

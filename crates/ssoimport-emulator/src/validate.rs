@@ -8,30 +8,14 @@ use ssoimport_schema::{ContractField, FieldType, Task};
 
 use ssoimport_schema::time::is_iso_millis;
 
+use crate::upload::FileContent;
+
 /// Most summaries a job reports; the rest are counted in one last summary.
 const MAX_SUMMARIES: usize = 50;
 
-/// One line of an uploaded file that did not parse as JSON.
-#[derive(Debug, Clone)]
-pub(crate) struct MalformedLine {
-    /// 1-based line number in the decoded file.
-    pub line: usize,
-    /// The parser's complaint.
-    pub message: String,
-}
-
-/// The decoded content of one uploaded file.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct FileContent {
-    /// The rows that parsed as JSON, with their 1-based line numbers.
-    pub rows: Vec<(usize, Value)>,
-    /// The lines that did not.
-    pub malformed: Vec<MalformedLine>,
-}
-
 /// One entry of a job's `errors[]` (the spec's `ErrorSummary`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ErrorSummary {
+pub struct ErrorSummary {
     /// Stable snake_case code of the problem.
     pub error: String,
     /// What went wrong, how often and where first.
@@ -42,7 +26,7 @@ pub(crate) struct ErrorSummary {
 
 impl ErrorSummary {
     /// The JSON shape of the spec's `ErrorSummary`.
-    pub(crate) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         serde_json::json!({
             "error": self.error,
             "summary": self.summary,
@@ -53,7 +37,7 @@ impl ErrorSummary {
 
 /// The outcome of checking every row of a job.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct JobCheck {
+pub struct JobCheck {
     /// Lines seen, parsed or not.
     pub total_rows: usize,
     /// Rows without any problem.
@@ -82,7 +66,7 @@ struct Tally {
 
 /// Checks the files of a job of `task_name`. Tasks without a contract in `ssoimport_schema` only have their lines
 /// checked for being JSON objects.
-pub(crate) fn check_job<'a>(
+pub fn check_job<'a>(
     task_name: &str,
     files: impl IntoIterator<Item = (&'a str, &'a FileContent)>,
 ) -> JobCheck {
@@ -273,6 +257,7 @@ fn summarize(task: &str, problem: Problem, tally: &Tally, total: usize) -> Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::upload::MalformedLine;
     use serde_json::json;
 
     fn content(rows: Vec<Value>) -> FileContent {
