@@ -138,10 +138,13 @@ pub struct Opened {
 pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Opened, SourceError> {
     let raw: Box<dyn Read + Send> = match &input.location {
         Location::Stdin => Box::new(io::stdin()),
-        Location::File(path) => Box::new(File::open(path).map_err(|source| SourceError::Open {
-            file: input.name.to_string(),
-            source,
-        })?),
+        Location::File(path) => {
+            let file = File::open(path).map_err(|source| SourceError::Open {
+                file: input.name.to_string(),
+                source,
+            })?;
+            Box::new(ShrinkCheck::new(file))
+        }
     };
     let raw: Box<dyn Read + Send> = match progress {
         Some(counter) => Box::new(Counting { inner: raw, counter }),
@@ -190,6 +193,49 @@ impl Read for Broken {
         match self.0.take() {
             Some(e) => Err(e),
             None => Ok(0),
+        }
+    }
+}
+
+/// A file that reports, rather than hides, being cut short while it is read: if it ends before the length it had
+/// when opened (another process truncated or rewrote it), the end is a read error, so the records read so far are
+/// kept, the one cut is flagged truncated, and the run fails instead of quietly converting part of the export.
+/// A file that grows is read to its new end; one that is deleted while open is read whole (its data lives on).
+struct ShrinkCheck {
+    file: File,
+    /// Length when opened; `None` when it could not be read (then nothing is checked).
+    opened_len: Option<u64>,
+    read: u64,
+}
+
+impl ShrinkCheck {
+    fn new(file: File) -> Self {
+        let opened_len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        ShrinkCheck {
+            file,
+            opened_len,
+            read: 0,
+        }
+    }
+}
+
+impl Read for ShrinkCheck {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        match self.opened_len {
+            Some(len) if n == 0 && !buf.is_empty() && self.read < len => {
+                self.opened_len = None;
+                Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the file ended after {} of the {len} bytes it had when opened (it was truncated or \
+                         replaced while being read); convert it again once it is complete",
+                        self.read
+                    ),
+                ))
+            }
+            _ => Ok(n),
         }
     }
 }
@@ -292,6 +338,79 @@ mod tests {
                 other => panic!("{name}: expected the read error, got {other:?}"),
             }
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_cut_short_while_read_is_a_read_error_after_the_records_before_the_cut() {
+        use crate::chunk::{ChunkAssembler, ChunkOptions, Chunker, SpanFlaw};
+        use crate::framing::LineFramer;
+        let dir = std::env::temp_dir().join(format!("ssoimport-source-shrink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("export.csv");
+        // Larger than the 1 MiB the opener buffers, so the cut lands in bytes not yet read.
+        let text: Vec<u8> = (0..200_000)
+            .flat_map(|i| format!("user{i}@example.com,App {}\n", i % 7).into_bytes())
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        let input = Input {
+            name: "export.csv".into(),
+            location: Location::File(path.clone()),
+            size: None,
+        };
+        let opened = open_input(&input, None).unwrap();
+        let cut = 3_000_001u64;
+        assert!(cut < text.len() as u64 && text[cut as usize - 1] != b'\n');
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        let assembler = ChunkAssembler::new(
+            input.name.clone(),
+            Box::new(LineFramer::default()),
+            ChunkOptions::default(),
+        );
+        let mut chunker = Chunker::new(opened.reader, &opened.head, assembler);
+        let mut whole = 0usize;
+        let mut truncated = 0usize;
+        let error = loop {
+            match chunker.next_chunk() {
+                Ok(Some(chunk)) => {
+                    for record in &chunk.records {
+                        match record.flaw {
+                            None => whole += 1,
+                            Some(SpanFlaw::Truncated(_)) => truncated += 1,
+                            Some(ref other) => panic!("unexpected flaw {other:?}"),
+                        }
+                    }
+                }
+                Ok(None) => panic!("a file cut short must not read as complete"),
+                Err(e) => break e,
+            }
+        };
+        let lines_before_cut = text[..cut as usize].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!((whole, truncated), (lines_before_cut, 1));
+        match error {
+            SourceError::Read { offset, source, .. } => {
+                assert_eq!(offset, cut);
+                assert!(source.to_string().contains("when opened"), "{source}");
+            }
+            other => panic!("expected a read error, got {other:?}"),
+        }
+        // A file that grows while read is simply read to its new end.
+        std::fs::write(&path, b"a\nb\n").unwrap();
+        let mut opened = open_input(&input, None).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"c\n")
+            .unwrap();
+        let mut rest = Vec::new();
+        opened.reader.read_to_end(&mut rest).unwrap();
+        assert_eq!([opened.head, rest].concat(), b"a\nb\nc\n");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
