@@ -2,92 +2,164 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, ListArray, RecordBatch, StringArray, StructArray,
+    TimestampMillisecondArray,
+};
+use arrow_schema::{DataType, Field, Fields};
 use ssoimport_schema::time::write_iso_millis;
 
 /// Appends row `row` of `batch` (in a task's Arrow schema) to `out` as one JSON object followed by `\n`.
 /// Null fields are left out; a nested object whose fields are all null is left out.
 pub fn write_row(batch: &RecordBatch, row: usize, out: &mut Vec<u8>) {
-    out.push(b'{');
-    let mut first = true;
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        write_member(field, column, row, &mut first, out);
-    }
-    out.extend_from_slice(b"}\n");
+    Members::of(batch.schema().fields(), batch.columns()).write_object(row, out);
+    out.push(b'\n');
 }
 
 /// Appends every row of `batch`, returning the end offset (in `out`) of each line.
 pub fn write_batch(batch: &RecordBatch, out: &mut Vec<u8>, line_ends: &mut Vec<usize>) {
+    // Columns are resolved to their concrete arrays and keys encoded once per batch, not once per value.
+    let members = Members::of(batch.schema().fields(), batch.columns());
+    line_ends.reserve(batch.num_rows());
     for row in 0..batch.num_rows() {
-        write_row(batch, row, out);
+        members.write_object(row, out);
+        out.push(b'\n');
         line_ends.push(out.len());
     }
 }
 
-fn write_member(field: &Field, column: &ArrayRef, row: usize, first: &mut bool, out: &mut Vec<u8>) {
-    if column.is_null(row) {
-        return;
-    }
-    if let DataType::Struct(_) = field.data_type() {
-        let st = column.as_struct();
-        if st.columns().iter().all(|c| c.is_null(row)) {
-            return;
-        }
-    }
-    if !*first {
-        out.push(b',');
-    }
-    *first = false;
-    write_str(field.name(), out);
-    out.push(b':');
-    write_value(field, column, row, out);
+/// The members of an object: each column with its key already encoded (`"name":`).
+struct Members<'a>(Vec<(Vec<u8>, Column<'a>)>);
+
+/// A column resolved to its concrete array.
+enum Column<'a> {
+    Text(&'a StringArray),
+    Time(&'a TimestampMillisecondArray),
+    Flag(&'a BooleanArray),
+    TextList(&'a ListArray),
+    Object(&'a StructArray, Members<'a>),
 }
 
-fn write_value(field: &Field, column: &ArrayRef, row: usize, out: &mut Vec<u8>) {
-    match field.data_type() {
-        DataType::Utf8 => write_str(column.as_string::<i32>().value(row), out),
-        DataType::Timestamp(_, _) => {
-            out.push(b'"');
-            write_iso_millis(column.as_primitive::<TimestampMillisecondType>().value(row), out);
-            out.push(b'"');
-        }
-        DataType::Boolean => {
-            out.extend_from_slice(if column.as_boolean().value(row) {
-                b"true"
-            } else {
-                b"false"
-            });
-        }
-        DataType::List(_) => {
-            let list = column.as_list::<i32>().value(row);
-            let items = list.as_string::<i32>();
-            out.push(b'[');
-            for i in 0..items.len() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(items.value(i), out);
+impl<'a> Members<'a> {
+    fn of(fields: &Fields, columns: &'a [ArrayRef]) -> Self {
+        Members(
+            fields
+                .iter()
+                .zip(columns)
+                .map(|(field, column)| {
+                    let mut key = Vec::with_capacity(field.name().len() + 3);
+                    write_str(field.name(), &mut key);
+                    key.push(b':');
+                    (key, Column::of(field, column))
+                })
+                .collect(),
+        )
+    }
+
+    /// Writes the non-null members of `row` as `{...}`.
+    fn write_object(&self, row: usize, out: &mut Vec<u8>) {
+        out.push(b'{');
+        let mut first = true;
+        for (key, column) in &self.0 {
+            if !column.present(row) {
+                continue;
             }
-            out.push(b']');
-        }
-        DataType::Struct(children) => {
-            let st = column.as_struct();
-            out.push(b'{');
-            let mut first = true;
-            for (child, values) in children.iter().zip(st.columns()) {
-                write_member(child, values, row, &mut first, out);
+            if !first {
+                out.push(b',');
             }
-            out.push(b'}');
+            first = false;
+            out.extend_from_slice(key);
+            column.write(row, out);
         }
-        other => unreachable!("task schemas hold no {other} fields"),
+        out.push(b'}');
     }
 }
+
+impl<'a> Column<'a> {
+    fn of(field: &Field, column: &'a ArrayRef) -> Self {
+        match field.data_type() {
+            DataType::Utf8 => Column::Text(column.as_string::<i32>()),
+            DataType::Timestamp(_, _) => Column::Time(column.as_primitive::<TimestampMillisecondType>()),
+            DataType::Boolean => Column::Flag(column.as_boolean()),
+            DataType::List(_) => Column::TextList(column.as_list::<i32>()),
+            DataType::Struct(children) => {
+                let st = column.as_struct();
+                Column::Object(st, Members::of(children, st.columns()))
+            }
+            other => unreachable!("task schemas hold no {other} fields"),
+        }
+    }
+
+    /// Whether the member is written: not null, and for an object, not all of its fields null.
+    fn present(&self, row: usize) -> bool {
+        match self {
+            Column::Text(a) => a.is_valid(row),
+            Column::Time(a) => a.is_valid(row),
+            Column::Flag(a) => a.is_valid(row),
+            Column::TextList(a) => a.is_valid(row),
+            Column::Object(a, members) => a.is_valid(row) && members.0.iter().any(|(_, c)| c.is_valid(row)),
+        }
+    }
+
+    fn is_valid(&self, row: usize) -> bool {
+        match self {
+            Column::Text(a) => a.is_valid(row),
+            Column::Time(a) => a.is_valid(row),
+            Column::Flag(a) => a.is_valid(row),
+            Column::TextList(a) => a.is_valid(row),
+            Column::Object(a, _) => a.is_valid(row),
+        }
+    }
+
+    fn write(&self, row: usize, out: &mut Vec<u8>) {
+        match self {
+            Column::Text(a) => write_str(a.value(row), out),
+            Column::Time(a) => {
+                out.push(b'"');
+                write_iso_millis(a.value(row), out);
+                out.push(b'"');
+            }
+            Column::Flag(a) => out.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
+            Column::TextList(a) => {
+                let list = a.value(row);
+                let items = list.as_string::<i32>();
+                out.push(b'[');
+                for i in 0..items.len() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(items.value(i), out);
+                }
+                out.push(b']');
+            }
+            Column::Object(_, members) => members.write_object(row, out),
+        }
+    }
+}
+
+/// Bytes a JSON string cannot hold as they are: the quote, the backslash and the control characters.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 /// Appends `s` as a JSON string literal.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Nearly every value needs no escape: check without branching per byte, then copy it whole.
+    if !bytes.iter().fold(false, |any, &b| any | NEEDS_ESCAPE[b as usize]) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
