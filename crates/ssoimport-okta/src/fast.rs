@@ -64,13 +64,13 @@ impl<'a> Lookup<'a> for View<'_, 'a> {
 
 /// Maps `record` if it is one bare, well-framed LogEvent; returns false (having done nothing) otherwise.
 pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBuilder) -> bool {
-    let Some(raw) = Raw::parse(record).filter(|r| r.is_object()) else {
+    // One walk over the members, which also checks the record's structure.
+    let Some(mut members) = Raw::object_members(record) else {
         return false;
     };
     let mut picked = Picked {
         values: [None; PICKED.len()],
     };
-    let mut members = raw.members();
     for (key, value) in members.by_ref() {
         match key.as_ref() {
             // Envelopes and hook deliveries hold their events inside: the full path unwraps them.

@@ -33,14 +33,50 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Eight copies of a byte, for the word-at-a-time search below.
+const fn splat(byte: u8) -> u64 {
+    byte as u64 * 0x0101_0101_0101_0101
+}
+
+/// A word with the high bit set in each byte of `word` that equals `byte` (exact for the lowest such byte, which
+/// is all the caller reads).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ splat(byte);
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
+/// The first `"` or `\` at or after `j`. Most strings in an export are short: eight bytes at a time finds their
+/// end without the setup cost of a SIMD search, which takes over for long ones.
+fn find_quote_or_backslash(b: &[u8], mut j: usize) -> Option<usize> {
+    let stop = b.len().min(j + 32);
+    while j + 8 <= stop {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[j..j + 8]);
+        let word = u64::from_le_bytes(word);
+        let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
+        if hits != 0 {
+            return Some(j + (hits.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    memchr::memchr2(b'"', b'\\', b.get(j..)?).map(|k| j + k)
+}
+
 /// `i` at an opening quote; returns the index after the closing quote.
 fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+    skip_string_noting_escapes(b, i).map(|(end, _)| end)
+}
+
+/// [`skip_string`], also telling whether the string holds an escape (and so cannot be borrowed as it is).
+fn skip_string_noting_escapes(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut j = i + 1;
+    let mut escaped = false;
     loop {
-        let k = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
+        let k = find_quote_or_backslash(b, j)?;
         if b[k] == b'"' {
-            return Some(k + 1);
+            return Some((k + 1, escaped));
         }
+        escaped = true;
         j = k + 2;
         if j > b.len() {
             return None;
@@ -124,6 +160,21 @@ impl<'a> Raw<'a> {
             failed: !ok,
             done: !ok,
         }
+    }
+
+    /// The members of the object that makes up `text` (surrounding whitespace allowed), walked without first
+    /// checking the whole text: [`Members::failed`] is set if the object turns out malformed or is followed by
+    /// anything but whitespace. For a record whose members are all read anyway, this walks it once instead of
+    /// twice ([`Raw::parse`] then [`Raw::members`]). `None` if `text` does not start with `{`.
+    pub fn object_members(text: &'a str) -> Option<Members<'a>> {
+        let b = text.as_bytes();
+        let start = skip_ws(b, 0);
+        (b.get(start) == Some(&b'{')).then(|| Members {
+            text: &text[start..],
+            at: 1,
+            failed: false,
+            done: false,
+        })
     }
 
     /// The value of the last member named `key` (duplicate keys: the last one wins, as in a full parse);
@@ -243,7 +294,8 @@ impl<'a> Members<'a> {
         let b = self.text.as_bytes();
         let mut i = skip_ws(b, self.at);
         match b.get(i) {
-            Some(b'}') => return None,
+            // The closing brace ends the text (a value's text ends there; a record's may have whitespace after).
+            Some(b'}') if skip_ws(b, i + 1) == b.len() => return None,
             Some(b',') if self.at > 1 => i = skip_ws(b, i + 1),
             Some(b'"') if self.at == 1 => {}
             _ => return self.fail(),
@@ -251,11 +303,11 @@ impl<'a> Members<'a> {
         if b.get(i) != Some(&b'"') {
             return self.fail();
         }
-        let Some(key_end) = skip_string(b, i) else {
+        let Some((key_end, escaped)) = skip_string_noting_escapes(b, i) else {
             return self.fail();
         };
         let key_raw = &self.text[i..key_end];
-        let key = if key_raw.contains('\\') {
+        let key = if escaped {
             match serde_json::from_str::<String>(key_raw) {
                 Ok(k) => Cow::Owned(k),
                 Err(_) => return self.fail(),
@@ -353,6 +405,41 @@ mod tests {
         assert_eq!(v.text_at(&["s"]), None);
         assert_eq!(v.text_at(&["e"]).as_deref(), Some("aé\n"));
         assert!(v.get("missing").is_none());
+    }
+
+    #[test]
+    fn object_members_walk_a_record_once_and_check_what_follows() {
+        let keys = |text: &str| {
+            let mut m = Raw::object_members(text).unwrap();
+            let keys: Vec<String> = m.by_ref().map(|(k, _)| k.into_owned()).collect();
+            (keys, m.failed)
+        };
+        assert_eq!(
+            keys(" {\"a\": [1, {\"b\": \"}\"}], \"c\": 2}\r\n"),
+            (vec!["a".into(), "c".into()], false)
+        );
+        assert_eq!(keys("{}"), (vec![], false));
+        assert!(keys("{\"a\": 1} {\"b\": 2}").1, "a second value after the object");
+        assert!(keys("{\"a\": 1").1, "an object never closed");
+        assert!(keys("{\"a\": \"x}").1, "a string never closed");
+        assert!(Raw::object_members("[1]").is_none());
+    }
+
+    #[test]
+    fn strings_end_at_their_closing_quote_whatever_their_length() {
+        for len in 0..80usize {
+            for escaped_at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut body: String = "x".repeat(len);
+                if let Some(at) = escaped_at.filter(|&at| at < len) {
+                    body.replace_range(at..=at, "\\\"");
+                }
+                let text = format!("\"{body}\",1");
+                let end = skip_string(text.as_bytes(), 0).unwrap();
+                assert_eq!(&text[end..], ",1", "{text}");
+            }
+            let open = format!("\"{}", "y".repeat(len));
+            assert_eq!(skip_string(open.as_bytes(), 0), None, "{open}");
+        }
     }
 
     #[test]
