@@ -107,7 +107,11 @@ fn json_input() -> impl Strategy<Value = Vec<u8>> {
                 .map(|(v, broken)| {
                     let text = serde_json::json!({"r": v}).to_string();
                     if *broken {
-                        format!("{}\n", &text[..text.len() / 2])
+                        let mut cut = text.len() / 2;
+                        while !text.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        format!("{}\n", &text[..cut])
                     } else {
                         format!("{text}\n")
                     }
