@@ -9,5 +9,7 @@ mod hostile;
 mod interrupt;
 mod merge;
 mod parquet;
+#[cfg(feature = "report")]
+mod report;
 mod support;
 mod upload_e2e;

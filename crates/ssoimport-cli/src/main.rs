@@ -5,6 +5,8 @@ mod emulator;
 mod r#gen;
 mod interrupt;
 mod merge;
+#[cfg(feature = "report")]
+mod report;
 mod run;
 mod summary;
 mod upload;
@@ -48,6 +50,9 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Merge the roster and discovery of shards converted with --partial (one export split over machines).
     Merge(merge::MergeArgs),
+    /// Per app: users, active in the last 30/60/90 days, and inactive holders (needs `convert --parquet`).
+    #[cfg(feature = "report")]
+    Report(report::ReportArgs),
     /// Upload a directory written by `convert` and run its import jobs (resumable: rerun after a failure).
     Upload(upload::UploadCommand),
     /// Convert and upload in one streaming run: each part is uploaded as soon as it is sealed.
@@ -63,6 +68,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Convert(args) => convert::run(args),
         Command::Merge(args) => merge::run(args),
+        #[cfg(feature = "report")]
+        Command::Report(args) => report::run(args),
         Command::Upload(args) => upload::run(args),
         Command::Run(args) => run::run(args),
         Command::Emulator(args) => emulator::run(args),
