@@ -294,3 +294,188 @@ fn a_deprovisioned_user_loses_every_app_and_sign_ins_keep_their_own_last_seen() 
         ]
     );
 }
+
+/// A small deterministic generator (an LCG), for inputs larger than a test can spell out.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[test]
+fn many_pairs_through_the_interner_match_a_plain_model_whatever_the_sharding() {
+    use std::collections::BTreeMap;
+
+    const USERS: u64 = 1500;
+    const APPS: u64 = 40;
+    const EVENTS: usize = 30_000;
+    let base = 1_709_251_200_000_i64; // 2024-03-01
+    let mut rng = Lcg(7);
+    let emails: Vec<String> = (0..USERS).map(|u| format!("user{u}@example.com")).collect();
+    let apps: Vec<String> = (0..APPS).map(|a| format!("0oa{a}")).collect();
+    // Two names per app, so that pairs of the same app can end up with different ones.
+    let names: Vec<[String; 2]> = (0..APPS)
+        .map(|a| [format!("App {a}"), format!("App {a} Pro")])
+        .collect();
+    let firsts = ["Ann", "Bo", "Cy"];
+    let ats: Vec<i64> = (0..EVENTS as i64)
+        .map(|i| base + i * 37_000 + (i % 7) * 1000)
+        .collect();
+    let times: Vec<String> = ats.iter().map(|&at| iso_millis(at)).collect();
+
+    // (app, user) -> (name, first, activated, last), by the rules: later wins, then greater.
+    type Model<'a> = BTreeMap<(&'a str, &'a str), (Option<(i64, &'a str)>, Option<(i64, &'a str)>, i64, i64)>;
+    let mut model: Model<'_> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(EVENTS);
+    for (&at, time) in ats.iter().zip(&times) {
+        let user = rng.below(USERS) as usize;
+        // Each user keeps to a handful of apps.
+        let app = ((user as u64 * 7 + rng.below(6) * 13) % APPS) as usize;
+        let name = &names[app][rng.below(2) as usize];
+        // A fifth of the records lack the first name: its time then lags the pair's latest.
+        let first = (rng.below(5) != 0).then(|| firsts[rng.below(3) as usize]);
+        rows.push(Row {
+            first_name: first,
+            ..sign_in(&emails[user], &apps[app], name, time)
+        });
+        let e = model
+            .entry((&apps[app], &emails[user]))
+            .or_insert((None, None, i64::MAX, i64::MIN));
+        e.0 = e.0.max(Some((at, name)));
+        if let Some(f) = first {
+            e.1 = e.1.max(Some((at, f)));
+        }
+        e.2 = e.2.min(at);
+        e.3 = e.3.max(at);
+    }
+    let expected: Vec<String> = model
+        .iter()
+        .map(|((app, user), (name, first, activated, last))| {
+            format!(
+                "{} {app} {user} {user} {} - {} {} -",
+                name.map_or("-", |n| n.1),
+                first.map_or("-", |f| f.1),
+                iso_millis(*activated),
+                iso_millis(*last)
+            )
+        })
+        .collect();
+    assert!(expected.len() > 5_000, "{} pairs", expected.len());
+
+    let mut whole = Aggregator::new(false);
+    whole.add(&normalized(&rows, UniqueIdSource::Email), |_| true);
+    assert_eq!(whole.sizes(), (expected.len(), APPS as usize, 0));
+    let out = whole.finish(1000);
+    assert_eq!(out.roster.len(), expected.len().div_ceil(1000));
+    assert_eq!(out.roster.rows(), expected.len());
+    assert_eq!(roster_rows(&out), expected);
+    let by_index: Vec<RecordBatch> = (0..out.roster.len())
+        .map(|i| out.batches(Task::SsoApplicationRoster).get(i).unwrap())
+        .collect();
+    assert_eq!(by_index.len(), out.roster.iter().count());
+    assert!(out.roster.batch(out.roster.len()).is_none());
+
+    // Four shards in reverse, each through a partial, merged: the same rows.
+    let mut merged: Option<Aggregator> = None;
+    for shard in (0..4).rev() {
+        let part: Vec<Row<'_>> = rows.iter().skip(shard).step_by(4).copied().collect();
+        let mut a = Aggregator::new(false);
+        a.add(&normalized(&part, UniqueIdSource::Email), |_| true);
+        let mut bytes = Vec::new();
+        a.write_partial(&mut bytes).unwrap();
+        let a = Aggregator::read_partial(&bytes[..]).unwrap();
+        match &mut merged {
+            None => merged = Some(a),
+            Some(m) => m.merge(a).unwrap(),
+        }
+    }
+    assert_eq!(roster_rows(&merged.unwrap().finish(777)), expected);
+}
+
+#[test]
+fn assignments_by_user_id_join_at_scale_and_the_rest_are_incomplete() {
+    const USERS: usize = 2000;
+    let ids: Vec<String> = (0..USERS).map(|u| format!("00u{u}")).collect();
+    let emails: Vec<String> = (0..USERS).map(|u| format!("u{u}@example.com")).collect();
+    let mut rows = Vec::new();
+    for (u, id) in ids.iter().enumerate() {
+        for app in ["0oa1", "0oa2", "0oa3"].iter().take(1 + u % 3) {
+            rows.push(Row {
+                user_id: Some(id),
+                app_instance_id: Some(app),
+                activated_at: Some("2023-01-01T00:00:00Z"),
+                ..Row::new(RecordKind::Assignment)
+            });
+        }
+        // Every third user is missing from the user list.
+        if u % 3 != 0 {
+            rows.push(Row {
+                user_id: Some(id),
+                email: Some(&emails[u]),
+                ..Row::new(RecordKind::User)
+            });
+        }
+    }
+    let mut agg = Aggregator::new(false);
+    agg.add(&normalized(&rows, UniqueIdSource::Email), |_| true);
+    let out = agg.finish(500);
+    let assigned = |u: usize| 1 + u % 3;
+    let joined: usize = (0..USERS).filter(|u| u % 3 != 0).map(assigned).sum();
+    let missing: usize = (0..USERS).filter(|u| u % 3 == 0).map(assigned).sum();
+    assert_eq!(out.roster.rows(), joined);
+    assert_eq!(out.incomplete.len(), missing);
+    assert!(
+        out.incomplete
+            .iter()
+            .all(|i| i.records == 1 && i.code == RejectCode::MissingEmail)
+    );
+    // Rejects come in input order.
+    assert!(out.incomplete.windows(2).all(|w| w[0].origin < w[1].origin));
+    let rows = roster_rows(&out);
+    assert!(
+        rows.contains(&"0oa1 0oa1 u1@example.com u1@example.com - - 2023-01-01T00:00:00.000Z - -".into())
+    );
+    let keys: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            let mut f = r.split(' ').skip(1);
+            (f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted by app, then user");
+}
+
+#[test]
+fn the_interner_gives_each_distinct_string_one_handle_and_ranks_them_in_byte_order() {
+    let mut interner = crate::intern::Interner::default();
+    let mut rng = Lcg(11);
+    let words: Vec<String> = (0..50_000)
+        .map(|i| match i % 5 {
+            0 => String::new(),
+            1 => format!("ü{}", rng.below(1000)),
+            _ => format!("w{}", rng.below(20_000)),
+        })
+        .collect();
+    let syms: Vec<_> = words.iter().map(|w| interner.intern(w)).collect();
+    let mut distinct = words.clone();
+    distinct.sort();
+    distinct.dedup();
+    for (w, &s) in words.iter().zip(&syms) {
+        assert_eq!(interner.get(s), w);
+        assert_eq!(interner.find(w), Some(s));
+        assert_eq!(interner.intern(w), s);
+    }
+    assert_eq!(interner.find("never seen"), None);
+    let strings = interner.into_strings();
+    let ranks = strings.ranks();
+    for (w, &s) in words.iter().zip(&syms) {
+        assert_eq!(distinct[ranks.of(s) as usize], *w);
+        assert_eq!(strings.get(s), w);
+    }
+}

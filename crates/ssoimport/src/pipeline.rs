@@ -813,24 +813,23 @@ pub(crate) fn write_aggregated(
     observer: &dyn Observer,
 ) -> Result<Vec<TaskOutput>, PipelineError> {
     let mut outputs = Vec::new();
-    for (task, batches) in [
-        (Task::SsoApplicationRoster, &aggregated.roster),
-        (Task::ApplicationDiscovery, &aggregated.discovery),
-    ] {
+    for task in [Task::SsoApplicationRoster, Task::ApplicationDiscovery] {
         if !tasks.contains(&task) {
             continue;
         }
+        let batches = aggregated.batches(task);
         let mut writer = PartWriter::create(out_dir, task, parts)?;
-        // Encode and compress a few batches at a time on every core (memory stays bounded); lay them into parts
-        // in order.
+        // Build, encode and compress a few batches at a time on every core (memory stays bounded); lay them into
+        // parts in order.
         let window = rayon::current_num_threads().max(1) * 2;
-        for group in batches.chunks(window) {
-            let encoded: Vec<(Vec<u8>, Vec<usize>, Segment)> = group
-                .par_iter()
+        for start in (0..batches.len()).step_by(window) {
+            let encoded: Vec<(Vec<u8>, Vec<usize>, Segment)> = (start..batches.len().min(start + window))
+                .into_par_iter()
+                .filter_map(|i| batches.get(i))
                 .map(|batch| {
                     let mut lines = Vec::with_capacity(batch.num_rows() * 200);
                     let mut ends = Vec::with_capacity(batch.num_rows());
-                    ndjson::write_batch(batch, &mut lines, &mut ends);
+                    ndjson::write_batch(&batch, &mut lines, &mut ends);
                     let segment = Segment::compress(&lines, ends.len() as u64, parts.gzip_level);
                     (lines, ends, segment)
                 })
@@ -903,15 +902,12 @@ impl ParquetSink {
 
     fn aggregated(&mut self, aggregated: &Aggregated, tasks: &[Task]) -> Result<(), PipelineError> {
         let Some(dir) = &self.out_dir else { return Ok(()) };
-        for (task, batches) in [
-            (Task::SsoApplicationRoster, &aggregated.roster),
-            (Task::ApplicationDiscovery, &aggregated.discovery),
-        ] {
+        for task in [Task::SsoApplicationRoster, Task::ApplicationDiscovery] {
             if tasks.contains(&task) {
                 let mut writer =
                     ssoimport_parquet::ParquetWriter::create(dir, task).map_err(parquet_error)?;
-                for batch in batches {
-                    writer.write(batch).map_err(parquet_error)?;
+                for batch in aggregated.batches(task).iter() {
+                    writer.write(&batch).map_err(parquet_error)?;
                 }
                 self.done.push(data_file(writer.finish().map_err(parquet_error)?));
             }
