@@ -1,12 +1,13 @@
 //! Reports API activities: each event of an activity is its own sign-in row, or is filtered.
 
 use std::borrow::Cow;
+use std::io::Write;
 
-use serde_json::Value;
 use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::RecordKind;
-use ssoimport_source::{RecordBuilder, Row, lenient};
+use ssoimport_source::{RecordBuilder, Row};
 
+use crate::node::{Node, items, texts};
 use crate::params::Parameters;
 use crate::{GOOGLE_WORKSPACE_APP_ID, GOOGLE_WORKSPACE_APP_NAME, GoogleOptions};
 
@@ -38,10 +39,12 @@ impl Application {
 
     /// For an activity exported without `id.applicationName`: the parameters that only `token` and `saml`
     /// events carry.
-    fn infer(params: &Parameters<'_>) -> Self {
-        if params.text("client_id").is_some() || params.text("app_name").is_some() {
+    fn infer<'a, V: Node<'a>>(params: &Parameters<V>) -> Self {
+        let [client_id, app_name, application_name] =
+            params.texts(["client_id", "app_name", "application_name"]);
+        if client_id.is_some() || app_name.is_some() {
             Application::Token
-        } else if params.text("application_name").is_some() {
+        } else if application_name.is_some() {
             Application::Saml
         } else {
             Application::Other
@@ -50,32 +53,36 @@ impl Application {
 }
 
 /// Emits the rows of one activity: a sign-in per wanted event, a filter count per other event (and one for an
-/// activity with no events at all), a reject per successful event that names no app.
-pub(crate) fn parse(activity: &Value, options: &GoogleOptions, out: &mut RecordBuilder) {
-    let events = lenient::elements(activity.get("events"));
-    if events.is_empty() {
+/// activity with no events at all), a reject per successful event that names no app. `activity` is a parsed
+/// value or a lazily walked one; both read the same.
+pub(crate) fn parse<'a, V: Node<'a>>(activity: V, options: &GoogleOptions, out: &mut RecordBuilder) {
+    let [id, actor, events] = activity.pick(["id", "actor", "events"]);
+    let mut events = items(events);
+    let Some(first) = events.next() else {
         out.filter();
         return;
-    }
-    let application =
-        lenient::text_at(activity, &["id", "applicationName"]).map(|a| Application::from_name(&a));
-    let time = lenient::text_at(activity, &["id", "time"]);
-    let qualifier = lenient::text_at(activity, &["id", "uniqueQualifier"]);
-    let email = lenient::text_at(activity, &["actor", "email"]);
-    let profile_id = lenient::text_at(activity, &["actor", "profileId"]);
-    let several = events.len() > 1;
+    };
+    let second = events.next();
+    let several = second.is_some();
+    let [application, time, qualifier] = texts(id, ["applicationName", "time", "uniqueQualifier"]);
+    let application = application.map(|a| Application::from_name(&a));
+    let [email, profile_id] = texts(actor, ["email", "profileId"]);
 
-    for (index, event) in events.iter().enumerate() {
-        let name = event.get("name").and_then(Value::as_str).unwrap_or_default();
+    let events = [Some(first), second].into_iter().flatten().chain(events);
+    let mut numbered = [0u8; 64];
+    for (index, event) in events.enumerate() {
+        let [name, parameters] = event.pick(["name", "parameters"]);
+        let name = name.and_then(Node::str);
+        let name = name.as_deref().unwrap_or_default();
         // `uniqueQualifier` names the activity; its events are told apart by their position.
         let event_id = qualifier.as_deref().map(|q| {
             if several {
-                Cow::Owned(format!("{q}:{index}"))
+                number(&mut numbered, q, index)
             } else {
                 Cow::Borrowed(q)
             }
         });
-        let params = Parameters::of(event);
+        let params = Parameters::new(parameters);
         let application = application.unwrap_or_else(|| Application::infer(&params));
         let (instance_id, app_name): (Option<Cow<'_, str>>, Option<Cow<'_, str>>) = match (application, name)
         {
@@ -93,8 +100,7 @@ pub(crate) fn parse(activity: &Value, options: &GoogleOptions, out: &mut RecordB
                 }
             },
             (Application::Token, "authorize" | "activity") => {
-                let client_id = params.text("client_id");
-                let app_name = params.text("app_name");
+                let [client_id, app_name] = params.texts(["client_id", "app_name"]);
                 if client_id.is_none() && app_name.is_none() {
                     out.reject(
                         RejectCode::MissingAppTarget,
@@ -126,6 +132,19 @@ pub(crate) fn parse(activity: &Value, options: &GoogleOptions, out: &mut RecordB
             ..Row::new(RecordKind::SignIn)
         });
     }
+}
+
+/// `{qualifier}:{index}`, written into `buf` when it fits (it does unless the qualifier is unusually long).
+fn number<'b>(buf: &'b mut [u8; 64], qualifier: &str, index: usize) -> Cow<'b, str> {
+    let mut rest = &mut buf[..];
+    if write!(rest, "{qualifier}:{index}").is_ok() {
+        let left = rest.len();
+        let len = buf.len() - left;
+        if let Ok(id) = std::str::from_utf8(&buf[..len]) {
+            return Cow::Borrowed(id);
+        }
+    }
+    Cow::Owned(format!("{qualifier}:{index}"))
 }
 
 /// ` <event id>` for a reject detail, or nothing.

@@ -2,6 +2,7 @@
 //! filtered, and the reader conformance suite (any split, gzip, small chunks) over each container.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ssoimport_source::{Location, conformance, expand_inputs};
 
@@ -388,4 +389,427 @@ fn options_and_name() {
     let source = GoogleSource::new(options);
     assert_eq!(source.options(), &options);
     assert_eq!(source.name(), "google");
+}
+
+// The fast path against the full parse: both must give the same rows, rejects and filter counts.
+
+/// The reader with the fast path turned off: every record is parsed whole.
+struct FullParse(GoogleOptions);
+
+impl Source for FullParse {
+    fn name(&self) -> &'static str {
+        "google"
+    }
+
+    fn sniff(&self, head: &[u8]) -> u8 {
+        GoogleSource::new(self.0).sniff(head)
+    }
+
+    fn framer(&self, head: &[u8]) -> Box<dyn Framer> {
+        GoogleSource::new(self.0).framer(head)
+    }
+
+    fn prepare(&self, _file: &str, _first_record: &[u8]) -> Result<Prepared, SourceError> {
+        Ok(Prepared {
+            parser: Arc::new(GoogleParser {
+                options: self.0,
+                fast: false,
+            }),
+            first_is_header: false,
+        })
+    }
+}
+
+const EVERY_OPTION: [GoogleOptions; 3] = [
+    GoogleOptions {
+        include_google_login: false,
+        google_workspace_roster: false,
+    },
+    GoogleOptions {
+        include_google_login: true,
+        google_workspace_roster: false,
+    },
+    GoogleOptions {
+        include_google_login: false,
+        google_workspace_roster: true,
+    },
+];
+
+/// Decodes `input` with and without the fast path under every option and asserts both read the same.
+fn same_on_both_paths(name: &str, input: &[u8]) {
+    for options in EVERY_OPTION {
+        let fast = conformance::decode_pieces(source(options), input, input.len().max(1));
+        let full = conformance::decode_pieces(Arc::new(FullParse(options)), input, input.len().max(1));
+        assert_eq!(fast, full, "{name} with {options:?}");
+    }
+}
+
+#[test]
+fn every_fixture_reads_the_same_on_the_fast_path_and_the_full_parse() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+    let mut files = Vec::new();
+    for dir in ["google", "google/activities-pages", "hostile"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_file() && (dir != "hostile" || name.starts_with("google-")) {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 20, "{files:?}");
+    for path in files {
+        same_on_both_paths(&path.display().to_string(), &std::fs::read(&path).unwrap());
+    }
+}
+
+/// A plain saml activity, to build cases from: `{events}` and `{extra}` are replaced.
+const SAML: &str = r#"{"kind":"admin#reports#activity","id":{"time":"2024-03-01T09:00:00.000Z","uniqueQualifier":"7","applicationName":"saml"},"actor":{"email":"ann@example.com","profileId":"1"},"events":{events}{extra}}"#;
+const SLACK: &str =
+    r#"[{"type":"login","name":"login_success","parameters":[{"name":"application_name","value":"Slack"}]}]"#;
+
+fn saml(events: &str, extra: &str) -> String {
+    SAML.replace("{events}", events).replace("{extra}", extra)
+}
+
+/// Records and whether the fast path takes them; each must read the same both ways.
+fn cases() -> Vec<(bool, String)> {
+    let fast = |r: &str| (true, r.to_string());
+    let full = |r: &str| (false, r.to_string());
+    let nested = |n: usize| format!(r#","x":{}1{}"#, "[".repeat(n), "]".repeat(n));
+    vec![
+        fast(&saml(SLACK, "")),
+        // Members no row needs, with escapes, numbers, nesting and non-ASCII.
+        fast(&saml(
+            SLACK,
+            r#","etag":"\"fiE/PsH\"","ipAddress":"10.0.0.1","networkInfo":{"ipAsn":[16509, 1.5e3, -0.0],"regionCode":"FR"},"n":123456789012345678901234567890,"u":"Zoë \u00c5ngstr\u00f6m \ud83d\ude00","b":[true,false,null,{}]"#,
+        )),
+        fast(&saml(SLACK, &nested(20))),
+        // Pretty-printed, as a page's elements arrive, and padded.
+        fast(&format!(
+            "  {}\r\n",
+            saml(SLACK, "").replace(",\"", ",\n\t \"").replace(":", " : ")
+        )),
+        // Values read from escapes, numbers, booleans and multi-values; text that means nothing.
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","value":"Sl\u00e4ck \"Pro\""}]}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","intValue":670}]}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","boolValue":false}]}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","multiValue":["A",null,"",2,"B"]}]}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","value":"null"},{"name":"application_name","multiIntValue":[]},{"name":"application_name","value":" "}]}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","messageValue":{"parameter":[{"name":"x","value":"y"}]}}]}]"#,
+            "",
+        )),
+        fast(
+            r#"{"kind":"admin#reports#activity","id":{"time":1709283600,"uniqueQualifier":-42,"applicationName":"SAML"},"actor":{"email":"null","profileId":1.0e2},"events":[{"name":"login_success","parameters":[{"name":"application_name","value":"Box"}]}]}"#,
+        ),
+        fast(
+            r#"{"kind":"admin#reports#activity","id":{"time":"t","uniqueQualifier":"7","applicationName":" saml "},"events":[{"name":"login_success","parameters":[{"name":"application_name","value":"Box"}]}]}"#,
+        ),
+        fast(
+            r#"{"id":{"time":"t","uniqueQualifier":"\u0037","applicationName":"sa\u006dl"},"actor":{"email":"A\u0040example.com"},"events":[{"name":"login\u005fsuccess","parameters":[{"name":"application\u005fname","value":"Box"}]}]}"#,
+        ),
+        // Several events: successes, a failure, one without its app.
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[{"name":"application_name","value":"A"}]},{"name":"login_failure"},{"name":"login_success","parameters":[]},{"name":"login_success","parameters":{"name":"application_name","value":"B"}}]"#,
+            "",
+        )),
+        // Keys written with escapes.
+        fast(&saml(SLACK, "").replacen("\"events\"", r#""ev\u0065nts""#, 1)),
+        // Several events of an activity whose qualifier is too long to number on the stack.
+        fast(
+            &saml(r#"[{"name":"login_success"},{"name":"login_success"}]"#, "")
+                .replace("\"7\"", &format!("\"{}\"", "q".repeat(70))),
+        ),
+        // Odd event containers and events.
+        fast(&saml(
+            r#"{"name":"login_success","parameters":{"name":"application_name","value":"Lone"}}"#,
+            "",
+        )),
+        fast(&saml("null", "")),
+        fast(&saml("[]", "")),
+        fast(&saml("\"x\"", "")),
+        fast(&saml(r#"[1,"x",null,[],{}]"#, "")),
+        fast(&saml(
+            r#"[{"name":5},{"name":null,"parameters":5},{"parameters":null}]"#,
+            "",
+        )),
+        fast(&saml(
+            r#"[{"name":"login_success","parameters":[1,"s",null,{"value":"no name"},{"name":5,"value":"x"},{"name":"application_name","value":"Last"}]}]"#,
+            "",
+        )),
+        // Duplicate keys at every level: the last wins.
+        fast(&saml(
+            r#"[{"name":"login_failure","name":"login_success","parameters":[],"parameters":[{"name":"application_name","value":"First","value":"Second"}]}]"#,
+            r#","actor":{"email":"bob@example.com","email":"carol@example.com"},"events":[],"events":[{"name":"login_success","parameters":[{"name":"application_name","value":"Again"}]}]"#,
+        )),
+        // Tokens, logins, other applications.
+        fast(
+            r#"{"kind":"admin#reports#activity","id":{"time":"t","uniqueQualifier":"8","applicationName":"token"},"actor":{"email":"a@example.com"},"events":[{"name":"authorize","parameters":[{"name":"client_id","value":"1.apps"},{"name":"app_name","value":"Zapier"}]},{"name":"activity","parameters":[{"name":"client_id","value":"2.apps"}]},{"name":"revoke","parameters":[{"name":"client_id","value":"3.apps"}]},{"name":"authorize","parameters":[{"name":"scope","multiValue":["a","b"]}]}]}"#,
+        ),
+        fast(
+            r#"{"kind":"admin#reports#activity","id":{"time":"t","uniqueQualifier":"9","applicationName":"login"},"events":[{"name":"login_success"},{"name":"logout"}]}"#,
+        ),
+        fast(
+            r#"{"kind":"admin#reports#activity","id":{"time":"t","uniqueQualifier":"10","applicationName":"admin"},"events":[{"name":"CHANGE_PASSWORD"}]}"#,
+        ),
+        // No `id.applicationName`: the parameters tell token and saml events apart.
+        fast(
+            r#"{"id":{"uniqueQualifier":"11"},"events":[{"name":"authorize","parameters":[{"name":"app_name","value":"Miro"}]},{"name":"login_success","parameters":[{"name":"application_name","value":"Box"}]},{"name":"login_success"}]}"#,
+        ),
+        // What makes an activity: its kind, `events`, or `id.applicationName` / `id.uniqueQualifier` (even null).
+        fast(r#"{"kind":"admin#reports#activity"}"#),
+        fast(r#"{"events":null}"#),
+        fast(r#"{"id":{"applicationName":null}}"#),
+        fast(r#"{"id":{"uniqueQualifier":"12"},"actor":{"email":"a@example.com"}}"#),
+        fast(
+            r#"{"kind":"admin#reports#Activity","id":"not an object","actor":["not","an","object"],"events":[{"name":"login_success"}]}"#,
+        ),
+        fast(r#"{"kind":5,"events":[]}"#),
+        fast(r#"{"events":[],"primaryEmail":"a@example.com","clientId":"1.apps","error":{"message":"x"}}"#),
+        // Not a bare activity that a full parse accepts: the full way.
+        full(&saml(SLACK, r#","n":1e400"#)),
+        full(&saml(SLACK, ",\"x\":\"a\u{0}b\"")),
+        full(&saml(SLACK, ",\"x\":\"a\tb\"")),
+        full(&saml(SLACK, r#","x":"\x""#)),
+        full(&saml(SLACK, r#","x":"\ud800""#)),
+        full(&saml(SLACK, r#","x":[1,]"#)),
+        full(&saml(SLACK, r#","x":tru"#)),
+        full(&saml(SLACK, r#","x":01"#)),
+        full(&saml(SLACK, r#","x":{"a" 1}"#)),
+        full(&saml(SLACK, r#","x":[1}"#)),
+        full(&saml(SLACK, &nested(70))),
+        full(&saml(SLACK, &nested(200))),
+        full(&saml(SLACK, &format!(r#","pad":"{}""#, "x".repeat(70_000)))),
+        full(&format!("{} {}", saml(SLACK, ""), saml(SLACK, ""))),
+        full(&saml(SLACK, "")[..120]),
+        full(&format!("[{}]", saml(SLACK, ""))),
+        full(&format!(
+            r#"{{"kind":"admin#reports#activities","items":[{}]}}"#,
+            saml(SLACK, "")
+        )),
+        full(r#"{"kind":"admin#reports#activities","nextPageToken":"x"}"#),
+        full(&saml(SLACK, r#","items":"not a list""#)),
+        full(&saml(SLACK, r#","users":null"#)),
+        full(
+            r#"{"kind":"admin#directory#user","id":"1","primaryEmail":"a@example.com","name":{"fullName":"A"}}"#,
+        ),
+        full(
+            r#"{"kind":"admin#directory#token","clientId":"1.apps","displayText":"X","userKey":"a@example.com"}"#,
+        ),
+        full(r#"{"error":{"code":403,"message":"Caller does not have permission"}}"#),
+        full(r#"{"foo":"bar"}"#),
+        full("{}"),
+        full("42"),
+        full("null"),
+        full(r#""an activity""#),
+        full(""),
+        full("\u{feff}{}"),
+    ]
+}
+
+/// Parses one record with or without the fast path; returns its rendered rows and filter count.
+fn parse_one(options: GoogleOptions, fast: bool, record: &str) -> (Vec<String>, u64) {
+    let mut out = RecordBuilder::new(Arc::from("case"));
+    out.begin(ssoimport_source::Provenance {
+        line: Some(1),
+        ..Default::default()
+    });
+    GoogleParser { options, fast }.parse(record, &mut out);
+    let filtered = out.take_filtered();
+    (conformance::render(&[out.finish()]), filtered)
+}
+
+#[test]
+fn edge_cases_read_the_same_on_the_fast_path_and_the_full_parse() {
+    for (i, (takes_fast_path, record)) in cases().iter().enumerate() {
+        for options in EVERY_OPTION {
+            let mut out = RecordBuilder::new(Arc::from("case"));
+            assert_eq!(
+                fast::activity(record.trim(), &options, &mut out),
+                *takes_fast_path,
+                "case {i}: {record}"
+            );
+            let (fast, full) = (
+                parse_one(options, true, record),
+                parse_one(options, false, record),
+            );
+            assert_eq!(fast, full, "case {i} with {options:?}: {record}");
+            // Every case reads to something: rows, rejects or filtered events.
+            assert!(!fast.0.is_empty() || fast.1 > 0, "case {i}: {record}");
+        }
+    }
+    // The cases read as the snapshot tests read the fixtures; a few spelled out.
+    let rows = |needle: &str| {
+        let found: Vec<_> = cases().into_iter().filter(|(_, r)| r.contains(needle)).collect();
+        assert_eq!(found.len(), 1, "{needle}");
+        parse_one(GoogleOptions::default(), true, &found[0].1)
+    };
+    assert_eq!(
+        rows(r#"Sl\u00e4ck"#).0,
+        [
+            "line=1 kind=0 event_id=7 occurred_at=2024-03-01T09:00:00.000Z email=ann@example.com user_id=1 \
+             app_instance_id=Släck \"Pro\" app_name=Släck \"Pro\""
+        ]
+    );
+    assert_eq!(
+        rows(r#""uniqueQualifier":-42"#).0,
+        ["line=1 kind=0 event_id=-42 occurred_at=1709283600 user_id=100.0 app_instance_id=Box app_name=Box"]
+    );
+    let (several, filtered) = rows(r#"{"name":"login_failure"},"#);
+    assert_eq!(filtered, 1);
+    assert_eq!(
+        several,
+        [
+            "line=1 kind=0 event_id=7:0 occurred_at=2024-03-01T09:00:00.000Z email=ann@example.com user_id=1 \
+             app_instance_id=A app_name=A",
+            "line=1 kind=0 reject_code=missing_app_target \
+             reject_detail=saml login_success event 7:2 names no application_name",
+            "line=1 kind=0 event_id=7:3 occurred_at=2024-03-01T09:00:00.000Z email=ann@example.com user_id=1 \
+             app_instance_id=B app_name=B",
+        ]
+    );
+    assert_eq!(
+        rows(r#""value":"Again""#).0,
+        [
+            "line=1 kind=0 event_id=7 occurred_at=2024-03-01T09:00:00.000Z email=carol@example.com \
+             app_instance_id=Again app_name=Again"
+        ]
+    );
+}
+
+#[test]
+fn the_fast_path_takes_every_activity_of_the_fixtures() {
+    // Elements of pages arrive one by one: only pages that arrive whole, users, tokens and bad records go the
+    // full way. (records parsed, of which the full way)
+    for (name, input, expected) in [
+        ("saml page", fixture!("saml-activities-page.json"), (5, 0)),
+        // Line 6 is a whole page.
+        ("token ndjson", fixture!("token-activities.ndjson"), (9, 1)),
+        (
+            "elastic login",
+            fixture!("elastic-login-activities.ndjson"),
+            (17, 0),
+        ),
+        ("array", fixture!("activities-array.json"), (2, 0)),
+        // The empty page between.
+        ("sequence", fixture!("activities-pages-sequence.json"), (4, 1)),
+        // Lines 2 to 5, 7 and 8; line 9 is not UTF-8 and never reaches the parser.
+        ("bad records", fixture!("bad-records.ndjson"), (9, 6)),
+        ("users", fixture!("directory-users-page.json"), (5, 5)),
+        ("tokens", fixture!("directory-tokens-page.json"), (3, 3)),
+    ] {
+        let counts = Arc::new(Counts::default());
+        let source = Arc::new(Counting(Arc::clone(&counts)));
+        let counted = conformance::decode_pieces(source, input, input.len());
+        assert_eq!(counted, defaults(input), "{name}");
+        let records = counts.records.load(Ordering::Relaxed);
+        assert_eq!((records, counts.full.load(Ordering::Relaxed)), expected, "{name}");
+    }
+}
+
+/// Records parsed, and those of them that went the full way.
+#[derive(Default)]
+struct Counts {
+    records: AtomicUsize,
+    full: AtomicUsize,
+}
+
+/// The default reader, counting into its [`Counts`].
+struct Counting(Arc<Counts>);
+
+impl Source for Counting {
+    fn name(&self) -> &'static str {
+        "google"
+    }
+
+    fn sniff(&self, head: &[u8]) -> u8 {
+        GoogleSource::default().sniff(head)
+    }
+
+    fn framer(&self, head: &[u8]) -> Box<dyn Framer> {
+        GoogleSource::default().framer(head)
+    }
+
+    fn prepare(&self, _file: &str, _first_record: &[u8]) -> Result<Prepared, SourceError> {
+        Ok(Prepared {
+            parser: Arc::new(Counting(Arc::clone(&self.0))),
+            first_is_header: false,
+        })
+    }
+}
+
+impl RecordParser for Counting {
+    fn parse(&self, record: &str, out: &mut RecordBuilder) {
+        self.0.records.fetch_add(1, Ordering::Relaxed);
+        let options = GoogleOptions::default();
+        if !fast::activity(record.trim(), &options, out) {
+            self.0.full.fetch_add(1, Ordering::Relaxed);
+            GoogleParser { options, fast: false }.parse(record, out);
+        }
+    }
+}
+
+#[test]
+fn mutated_records_read_the_same_on_the_fast_path_and_the_full_parse() {
+    // Every deletion, insertion and replacement of a byte that matters to JSON, at every position of records
+    // that hold escapes, numbers, literals, nesting and several events: the check must refuse exactly what a
+    // full parse refuses, and both paths must then read alike.
+    let records = [
+        saml(
+            r#"[{"type":"login","name":"login_success","parameters":[{"name":"application_name","value":"S\u00e4\"k"},{"name":"n","intValue":-1.5e3},{"name":"m","multiValue":["a",null,true]}]},{"name":"login_failure"}]"#,
+            r#","etag":"\"e\"","x":[1,{"y":false}]"#,
+        ),
+        r#"{"id":{"applicationName":"token","uniqueQualifier":12,"time":"t"},"actor":{"email":"a@b.c"},"events":{"name":"authorize","parameters":[{"name":"client_id","value":"1"},{"name":"app_name","value":"\ud83d\ude00"}]}}"#.to_string(),
+    ];
+    let specials = [
+        "\"", "\\", ",", ":", "{", "}", "[", "]", "\0", "\t", " ", "0", "-", "e", "u", "n",
+    ];
+    let options = GoogleOptions::default();
+    let (mut mutants, mut fast_ones) = (0, 0);
+    for record in &records {
+        for at in (0..=record.len()).filter(|&i| record.is_char_boundary(i)) {
+            let next = (at + 1..=record.len()).find(|&i| record.is_char_boundary(i));
+            let mut variants = Vec::new();
+            if let Some(next) = next {
+                variants.push(format!("{}{}", &record[..at], &record[next..]));
+            }
+            for s in specials {
+                variants.push(format!("{}{s}{}", &record[..at], &record[at..]));
+                if let Some(next) = next {
+                    variants.push(format!("{}{s}{}", &record[..at], &record[next..]));
+                }
+            }
+            for variant in variants {
+                let (fast, full) = (
+                    parse_one(options, true, &variant),
+                    parse_one(options, false, &variant),
+                );
+                assert_eq!(fast, full, "{variant}");
+                mutants += 1;
+                let mut out = RecordBuilder::new(Arc::from("mutant"));
+                fast_ones += usize::from(fast::activity(variant.trim(), &options, &mut out));
+            }
+        }
+    }
+    // Many mutants are still JSON (a character more in a string, another digit): those take the fast path.
+    assert!(
+        mutants > 10_000 && fast_ones > mutants / 4,
+        "{fast_ones} of {mutants}"
+    );
 }
