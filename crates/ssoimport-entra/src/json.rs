@@ -1,6 +1,9 @@
 //! JSON records: Graph sign-ins (v1.0 and beta), Azure Monitor records wrapping a sign-in in `properties`,
 //! Graph users and app role assignments. One record is one JSON value: an element of a page, an array or an
 //! envelope, or one NDJSON line (which may itself be a whole page or Event Hub message).
+//!
+//! The mapping of sign-ins reads through [`Json`], so it serves both a parsed `Value` and the fast path of
+//! `fast.rs`, which takes the common records first and leaves the rest to [`JsonParser::full`].
 
 use std::borrow::Cow;
 
@@ -9,6 +12,8 @@ use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_source::{RecordBuilder, RecordParser, Row, lenient};
 
+use crate::fast;
+use crate::lookup::{Json, Type, get};
 use crate::signin::{self, Kind, Outcome, Values};
 
 /// Keys of a record that hold its records: Graph pages (`value`) and Event Hub messages (`records`).
@@ -50,7 +55,7 @@ pub(crate) struct JsonParser {
 
 /// What an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(crate) enum Shape {
     /// An Azure Monitor diagnostic record: `category`, the sign-in in `properties`.
     Monitor,
     /// A Graph signIn.
@@ -63,9 +68,10 @@ enum Shape {
     Other,
 }
 
-fn shape(map: &Map<String, Value>) -> Shape {
-    if let Some(t) = get(map, "@odata.type").and_then(Value::as_str) {
-        let name = t.rsplit('.').next().unwrap_or(t).to_ascii_lowercase();
+/// What an object is, from its keys.
+pub(crate) fn shape<'a, V: Json<'a>>(object: V) -> Shape {
+    if let Some(t) = object.field("@odata.type").and_then(V::string) {
+        let name = t.rsplit('.').next().unwrap_or(&t).to_ascii_lowercase();
         return match name.as_str() {
             "user" => Shape::User,
             "signin" => Shape::SignIn,
@@ -73,8 +79,8 @@ fn shape(map: &Map<String, Value>) -> Shape {
             _ => Shape::Other,
         };
     }
-    let has = |key: &str| get(map, key).is_some();
-    if get(map, "category").is_some_and(Value::is_string)
+    let has = |key: &str| object.field(key).is_some();
+    if object.field("category").is_some_and(|c| c.kind() == Type::String)
         && (has("properties") || has("operationName") || has("resultType"))
     {
         Shape::Monitor
@@ -92,33 +98,77 @@ fn shape(map: &Map<String, Value>) -> Shape {
     }
 }
 
-/// The value of a key; Log Analytics exports write the same fields in PascalCase (`UserPrincipalName`,
-/// `ResultType`), so a key not found as written is looked up ignoring case.
-fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+/// The kind an Azure Monitor record's `category` tells.
+pub(crate) fn category_kind<'a, V: Json<'a>>(record: V) -> Kind {
+    signin::category_kind(&record.text_of("category").unwrap_or_default())
 }
 
 fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<Cow<'a, str>> {
     get(map, key).and_then(lenient::text)
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// A sign-in as read, before anything is written (the fast path may still give up on the record).
+pub(crate) struct SignIn<'a> {
+    kind: Kind,
+    outcome: Outcome,
+    event_id: Option<Cow<'a, str>>,
+    occurred_at: Option<Cow<'a, str>>,
+    email: Option<Cow<'a, str>>,
+    user_id: Option<Cow<'a, str>>,
+    display_name: Option<Cow<'a, str>>,
+    app_id: Option<Cow<'a, str>>,
+    app_name: Option<Cow<'a, str>>,
+}
+
+/// What a record comes to.
+pub(crate) enum Read<'a> {
+    /// Not wanted (an Azure Monitor category that is no user sign-in).
+    Filter,
+    /// A sign-in, which [`signin::emit`] tells the fate of.
+    SignIn(SignIn<'a>),
+}
+
+impl Read<'_> {
+    /// Writes the outcome.
+    pub(crate) fn write(&self, parser: &JsonParser, out: &mut RecordBuilder) {
+        match self {
+            Read::Filter => out.filter(),
+            Read::SignIn(s) => s.write(parser, out),
+        }
+    }
+}
+
+impl SignIn<'_> {
+    fn write(&self, parser: &JsonParser, out: &mut RecordBuilder) {
+        signin::emit(
+            out,
+            self.kind,
+            self.outcome,
+            parser.interactive_only,
+            Values {
+                event_id: self.event_id.as_deref(),
+                occurred_at: self.occurred_at.as_deref(),
+                email: self.email.as_deref(),
+                user_id: self.user_id.as_deref(),
+                display_name: self.display_name.as_deref(),
+                app_id: self.app_id.as_deref(),
+                app_name: self.app_name.as_deref(),
+            },
+        );
     }
 }
 
 impl RecordParser for JsonParser {
     fn parse(&self, record: &str, out: &mut RecordBuilder) {
+        if !fast::record(self, record, out) {
+            self.full(record, out);
+        }
+    }
+}
+
+impl JsonParser {
+    /// Reads a record by parsing it whole: every shape, and the reject of broken JSON.
+    pub(crate) fn full(&self, record: &str, out: &mut RecordBuilder) {
         match serde_json::from_str::<Value>(record) {
             Ok(value) => self.value(&value, true, out),
             Err(e) => out.reject(
@@ -127,16 +177,14 @@ impl RecordParser for JsonParser {
             ),
         }
     }
-}
 
-impl JsonParser {
     /// One value; `outer` when it is the record itself, which may be a page or Event Hub message read whole
     /// (NDJSON of pages) or an array of records.
     fn value(&self, value: &Value, outer: bool, out: &mut RecordBuilder) {
         let items = match value {
             Value::Object(map) => match ENVELOPE_KEYS.iter().find_map(|k| map.get(*k)?.as_array()) {
                 Some(items) if outer => items,
-                _ => return self.object(map, out),
+                _ => return self.object(value, map, out),
             },
             Value::Array(items) if outer => items,
             other => {
@@ -144,7 +192,7 @@ impl JsonParser {
                     RejectCode::ParseError,
                     &format!(
                         "expected a JSON object (a sign-in, user or app role assignment), found {}",
-                        type_name(other)
+                        other.kind().name()
                     ),
                 );
                 return;
@@ -159,10 +207,10 @@ impl JsonParser {
         }
     }
 
-    fn object(&self, map: &Map<String, Value>, out: &mut RecordBuilder) {
-        match shape(map) {
-            Shape::Monitor => self.monitor(map, out),
-            Shape::SignIn => self.sign_in(map, None, None, out),
+    fn object(&self, value: &Value, map: &Map<String, Value>, out: &mut RecordBuilder) {
+        match shape(value) {
+            Shape::Monitor => self.monitor(value, out),
+            Shape::SignIn => self.sign_in(value, None::<&Value>, None).write(self, out),
             Shape::User => user(map, out),
             Shape::Assignment => assignment(map, out),
             Shape::Other => out.filter(),
@@ -170,17 +218,20 @@ impl JsonParser {
     }
 
     /// An Azure Monitor record: the category tells the kind; the sign-in is in `properties` (an object, or the
-    /// same as a JSON string, as some forwarders write it), or on the record itself (Log Analytics).
-    fn monitor(&self, record: &Map<String, Value>, out: &mut RecordBuilder) {
-        let kind = signin::category_kind(&text(record, "category").unwrap_or_default());
+    /// same as a JSON string, as some forwarders write it), or on the record itself (Log Analytics). The fast
+    /// path reads the same way, except for `properties` as a string, which it leaves to this one.
+    fn monitor(&self, record: &Value, out: &mut RecordBuilder) {
+        let kind = category_kind(record);
         if !kind.is_user() {
             out.filter();
             return;
         }
-        match get(record, "properties") {
-            Some(Value::Object(props)) => self.sign_in(props, Some(record), Some(kind), out),
+        match record.field("properties") {
+            Some(props @ Value::Object(_)) => self.sign_in(props, Some(record), Some(kind)).write(self, out),
             Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(props)) => self.sign_in(&props, Some(record), Some(kind), out),
+                Ok(props @ Value::Object(_)) => {
+                    self.sign_in(&props, Some(record), Some(kind)).write(self, out);
+                }
                 _ => out.reject(
                     RejectCode::ParseError,
                     &format!(
@@ -190,21 +241,21 @@ impl JsonParser {
                 ),
             },
             // Log Analytics rows (`SigninLogs` exported as JSON) carry the sign-in's fields on the record itself.
-            _ => self.sign_in(record, Some(record), Some(kind), out),
+            _ => self.sign_in(record, Some(record), Some(kind)).write(self, out),
         }
     }
 
-    /// A Graph signIn, bare or from an Azure Monitor record (`wrapper`, whose `category` gave `category`).
-    fn sign_in(
+    /// Reads a Graph signIn `s`, bare or from an Azure Monitor record (`wrapper`, whose `category` gave
+    /// `category`); parsed or walked lazily, both read the same.
+    pub(crate) fn sign_in<'a, S: Json<'a>, W: Json<'a>>(
         &self,
-        s: &Map<String, Value>,
-        wrapper: Option<&Map<String, Value>>,
+        s: S,
+        wrapper: Option<W>,
         category: Option<Kind>,
-        out: &mut RecordBuilder,
-    ) {
-        let upn = text(s, "userPrincipalName");
-        let user_id = text(s, "userId");
-        let is_interactive = get(s, "isInteractive").and_then(lenient::boolean);
+    ) -> SignIn<'a> {
+        let upn = s.text_of("userPrincipalName");
+        let user_id = s.text_of("userId");
+        let is_interactive = s.field("isInteractive").and_then(S::boolean);
         let by_interactive = |yes: bool| {
             if yes {
                 Kind::Interactive
@@ -214,13 +265,15 @@ impl JsonParser {
         };
         let kind = category
             .or_else(|| {
-                let types = get(s, "signInEventTypes");
-                let listed = lenient::elements(types).iter().filter_map(Value::as_str);
-                signin::event_types_kind(listed.chain(types.and_then(Value::as_str)))
+                let types = s.field("signInEventTypes")?;
+                let listed = types.items().filter_map(S::string);
+                signin::event_types_kind(listed.chain(types.string()))
             })
             .or_else(|| {
                 // A sign-in with no user but a service principal is an app signing in as itself.
-                let principal = text(s, "servicePrincipalId").or_else(|| text(s, "servicePrincipalName"));
+                let principal = s
+                    .text_of("servicePrincipalId")
+                    .or_else(|| s.text_of("servicePrincipalName"));
                 (upn.is_none() && user_id.is_none() && principal.is_some()).then_some(Kind::ServicePrincipal)
             })
             .or_else(|| is_interactive.map(by_interactive))
@@ -231,39 +284,34 @@ impl JsonParser {
             k => k,
         };
 
-        let outcome = match get(s, "status") {
-            Some(Value::Object(o)) => text(o, "errorCode").map(|c| signin::code_outcome(&c)),
-            Some(other) => lenient::text(other).map(|t| signin::status_outcome(&t)),
+        let outcome = match s.field("status") {
+            Some(status) if status.kind() == Type::Object => {
+                status.text_of("errorCode").map(|c| signin::code_outcome(&c))
+            }
+            Some(other) => other.text().map(|t| signin::status_outcome(&t)),
             None => None,
         }
         .filter(|o| *o != Outcome::Unknown)
         .or_else(|| {
             wrapper
-                .and_then(|w| text(w, "resultType"))
+                .and_then(|w| w.text_of("resultType"))
                 .map(|c| signin::code_outcome(&c))
         })
         .unwrap_or(Outcome::Unknown);
 
-        let occurred_at = text(s, "createdDateTime").or_else(|| wrapper.and_then(|w| text(w, "time")));
-        let event_id = text(s, "id");
-        let display_name = text(s, "userDisplayName");
-        let app_id = text(s, "appId");
-        let app_name = text(s, "appDisplayName");
-        signin::emit(
-            out,
+        SignIn {
             kind,
             outcome,
-            self.interactive_only,
-            Values {
-                event_id: event_id.as_deref(),
-                occurred_at: occurred_at.as_deref(),
-                email: upn.as_deref(),
-                user_id: user_id.as_deref(),
-                display_name: display_name.as_deref(),
-                app_id: app_id.as_deref(),
-                app_name: app_name.as_deref(),
-            },
-        );
+            occurred_at: s
+                .text_of("createdDateTime")
+                .or_else(|| wrapper.and_then(|w| w.text_of("time"))),
+            event_id: s.text_of("id"),
+            display_name: s.text_of("userDisplayName"),
+            app_id: s.text_of("appId"),
+            app_name: s.text_of("appDisplayName"),
+            email: upn,
+            user_id,
+        }
     }
 }
 

@@ -65,7 +65,9 @@
 //! ```
 
 mod csv;
+mod fast;
 mod json;
+mod lookup;
 mod signin;
 mod sniff;
 

@@ -45,16 +45,21 @@ pub(crate) fn category_kind(category: &str) -> Kind {
 }
 
 /// The kind Graph beta's `signInEventTypes` stands for; `None` when it names no known type. A user type wins:
-/// a record is not both.
-pub(crate) fn event_types_kind<'a>(types: impl Iterator<Item = &'a str>) -> Option<Kind> {
+/// a record is not both. Names are matched ignoring ASCII case, without lower-casing a copy: this runs per record.
+pub(crate) fn event_types_kind(types: impl IntoIterator<Item = impl AsRef<str>>) -> Option<Kind> {
     let mut found = None;
     for t in types {
-        let kind = match t.trim().to_ascii_lowercase().as_str() {
-            "interactiveuser" => Kind::Interactive,
-            "noninteractiveuser" => Kind::NonInteractive,
-            "serviceprincipal" => Kind::ServicePrincipal,
-            "managedidentity" => Kind::ManagedIdentity,
-            _ => continue,
+        let t = t.as_ref().trim();
+        let kind = if t.eq_ignore_ascii_case("interactiveUser") {
+            Kind::Interactive
+        } else if t.eq_ignore_ascii_case("nonInteractiveUser") {
+            Kind::NonInteractive
+        } else if t.eq_ignore_ascii_case("servicePrincipal") {
+            Kind::ServicePrincipal
+        } else if t.eq_ignore_ascii_case("managedIdentity") {
+            Kind::ManagedIdentity
+        } else {
+            continue;
         };
         found = match (found, kind) {
             (Some(Kind::Interactive), _) => Some(Kind::Interactive),
