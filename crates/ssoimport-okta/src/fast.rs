@@ -2,6 +2,10 @@
 //! the mapping reads and skips the rest unparsed. Anything else (envelopes, users, apps, broken JSON) goes the full
 //! way, so both paths give the same rows. One difference is deliberate: a malformed value in a member no row
 //! needs (say, a broken `debugContext`) is skipped here, where a full parse would reject the whole event.
+//! One is not: inside a member the mapping reads, a malformed value reads as absent (`"alternateId" "x"` gives
+//! `missing_email`, not `parse_error`; an invalid escape in `displayName` is accepted), because `Raw::get` and
+//! `Raw::text` answer `None` rather than failing. The Entra and Google fast paths check the whole record as a
+//! full parse would; the Okta path should share that check once it lives in `ssoimport_source::scan`.
 
 use std::borrow::Cow;
 
