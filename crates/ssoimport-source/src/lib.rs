@@ -39,6 +39,7 @@
 //! # Ok::<(), SourceError>(())
 //! ```
 
+mod blocks;
 mod chunk;
 pub mod conformance;
 mod decoder;
