@@ -90,7 +90,9 @@ pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
             }
             None => {}
         }
-        match std::str::from_utf8(chunk.bytes(span)) {
+        // SIMD validation for the common, valid record; std's for the error's position.
+        let bytes = chunk.bytes(span);
+        match simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)) {
             Ok(text) => prepared.parser.parse(text, &mut out),
             Err(e) => out.reject(
                 RejectCode::InvalidUtf8,
