@@ -146,6 +146,13 @@ enum View<'p, 'a> {
 }
 
 impl<'a> Lookup<'a> for View<'_, 'a> {
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        match self {
+            View::Top(_) => keys.map(|key| self.member(key)),
+            View::Inner(json) => json.pick(keys).map(|m| m.map(View::Inner)),
+        }
+    }
+
     fn member(self, key: &str) -> Option<Self> {
         match self {
             View::Top(p) => PICKED
@@ -192,13 +199,6 @@ impl<'p, 'a> Iterator for ViewItems<'p, 'a> {
 
 impl<'p, 'a> Node<'a> for View<'p, 'a> {
     type Items = ViewItems<'p, 'a>;
-
-    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
-        match self {
-            View::Top(_) => keys.map(|key| self.member(key)),
-            View::Inner(json) => json.pick(keys).map(|m| m.map(View::Inner)),
-        }
-    }
 
     fn items(self) -> Self::Items {
         match self {
@@ -306,6 +306,16 @@ impl PartialEq for Json<'_> {
 }
 
 impl<'a> Lookup<'a> for Json<'a> {
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        let mut found = [None; N];
+        for (key, value) in self.members() {
+            if let Some(i) = keys.iter().position(|k| key.is(k)) {
+                found[i] = Some(value);
+            }
+        }
+        found
+    }
+
     fn member(self, key: &str) -> Option<Self> {
         self.members().filter(|(k, _)| k.is(key)).last().map(|(_, v)| v)
     }
@@ -335,16 +345,6 @@ impl<'a> Lookup<'a> for Json<'a> {
 
 impl<'a> Node<'a> for Json<'a> {
     type Items = Items<'a>;
-
-    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
-        let mut found = [None; N];
-        for (key, value) in self.members() {
-            if let Some(i) = keys.iter().position(|k| key.is(k)) {
-                found[i] = Some(value);
-            }
-        }
-        found
-    }
 
     fn items(self) -> Items<'a> {
         let end = self.end as usize;

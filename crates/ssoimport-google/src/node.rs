@@ -1,4 +1,5 @@
-//! What the activity mapping needs of a JSON value beyond [`Lookup`]: several members found in one walk, the
+//! What the activity mapping needs of a JSON value beyond [`Lookup`] (whose `pick` finds several members in one
+//! walk): the
 //! elements of an array without collecting them into a `Vec`, a string as written (`Value::as_str`, not read
 //! leniently), and whether a value is an array. Implemented here for a parsed `&Value`, and in `fast` for a
 //! lazily walked record, so one mapping serves both paths.
@@ -13,10 +14,6 @@ use ssoimport_source::scan::Lookup;
 pub(crate) trait Node<'a>: Lookup<'a> {
     /// The iterator of [`Node::items`].
     type Items: Iterator<Item = Self>;
-
-    /// The members named `keys` (the last of each, if repeated), found in one walk; all `None` for a value that
-    /// is not an object.
-    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N];
 
     /// The elements of an array, the value itself for a lone object, nothing otherwise ([`Lookup::elements`]
     /// without the `Vec`).
@@ -34,7 +31,7 @@ pub(crate) fn items<'a, V: Node<'a>>(value: Option<V>) -> impl Iterator<Item = V
     value.into_iter().flat_map(V::items)
 }
 
-/// The texts of the members named `keys` of `value` (see [`Node::pick`] and [`Lookup::text`]).
+/// The texts of the members named `keys` of `value` (see [`Lookup::pick`] and [`Lookup::text`]).
 pub(crate) fn texts<'a, V: Node<'a>, const N: usize>(
     value: Option<V>,
     keys: [&str; N],
@@ -47,10 +44,6 @@ pub(crate) fn texts<'a, V: Node<'a>, const N: usize>(
 
 impl<'a> Node<'a> for &'a Value {
     type Items = std::slice::Iter<'a, Value>;
-
-    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
-        keys.map(|key| self.get(key))
-    }
 
     fn items(self) -> Self::Items {
         lenient::elements(Some(self)).iter()

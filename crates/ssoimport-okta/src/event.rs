@@ -22,10 +22,14 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
     let success = event
         .text_at(&["outcome", "result"])
         .is_some_and(|r| r.trim().eq_ignore_ascii_case("SUCCESS"));
+    // Each object is read for all its members at once (one walk of a lazily read record).
+    let [actor_type, email, user_id, name] = event
+        .member("actor")
+        .map(|a| a.pick(["type", "alternateId", "id", "displayName"]))
+        .unwrap_or([None, None, None, None])
+        .map(|v| v.and_then(V::text));
     // Only people count as users; OAuth clients and Okta's own principals act in some widened event types.
-    let person = event
-        .text_at(&["actor", "type"])
-        .is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
+    let person = actor_type.is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
     if !success || !person {
         out.filter();
         return;
@@ -33,16 +37,14 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
     let uuid = event.text_at(&["uuid"]);
     let raw_targets = event.member("target");
     let targets = raw_targets.map(V::elements).unwrap_or_default();
-    let app = targets.iter().find(|t| {
-        t.text_at(&["type"])
+    let app = targets.iter().find_map(|t| {
+        let [kind, id, name, label] = t.pick(["type", "id", "displayName", "alternateId"]);
+        kind.and_then(V::text)
             .is_some_and(|k| k.trim().eq_ignore_ascii_case("AppInstance"))
+            .then(|| [id, name, label].map(|v| v.and_then(V::text)))
     });
     let (app_id, app_name, app_label): (Text<'_>, Text<'_>, Text<'_>) = match app {
-        Some(t) => (
-            t.text_at(&["id"]),
-            t.text_at(&["displayName"]),
-            t.text_at(&["alternateId"]),
-        ),
+        Some([id, name, label]) => (id, name, label),
         // Sign-in to Okta itself names no app: credit the dashboard.
         None if event_type.trim().starts_with("user.session.") => (
             Some(Cow::Borrowed(options.dashboard_app_id.as_str())),
@@ -63,9 +65,6 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
         }
     };
     let published = event.text_at(&["published"]);
-    let email = event.text_at(&["actor", "alternateId"]);
-    let user_id = event.text_at(&["actor", "id"]);
-    let name = event.text_at(&["actor", "displayName"]);
     out.push(&Row {
         event_id: uuid.as_deref(),
         occurred_at: published.as_deref(),

@@ -42,6 +42,13 @@ impl<'a> Lookup<'a> for View<'_, 'a> {
         }
     }
 
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        match self {
+            View::Top(_) => keys.map(|key| self.member(key)),
+            View::Inner(raw) => raw.pick(keys).map(|found| found.map(View::Inner)),
+        }
+    }
+
     fn text(self) -> Option<Cow<'a, str>> {
         match self {
             View::Top(_) => None,

@@ -10,8 +10,9 @@ use crate::framing::{Framer, Step};
 const OVERSIZED_EXCERPT: usize = 512;
 /// Bytes asked of the reader at a time.
 const READ_BLOCK: usize = 1 << 20;
-/// The most buffer room reserved at once (chunks may be unbounded, as when a whole file is one chunk).
-const CHUNK_ROOM_LIMIT: usize = 64 << 20;
+/// The most room given a new chunk's buffer at once (chunks may be unbounded, as when a whole file is one
+/// chunk; such a buffer grows as it fills).
+const CHUNK_ROOM_LIMIT: usize = 16 << 20;
 
 /// Options of the [`ChunkAssembler`].
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +90,9 @@ pub struct ChunkAssembler {
     framer: Box<dyn Framer>,
     options: ChunkOptions,
     file: Arc<str>,
+    /// Input bytes from `buf_offset` on, in `buf[..filled]`; the rest of `buf` is zeroed room for reads.
     buf: Vec<u8>,
+    filled: usize,
     /// Bytes of `buf` already scanned by the framer.
     scanned: usize,
     /// Offset of `buf[0]` in the input.
@@ -116,6 +119,7 @@ impl ChunkAssembler {
             options,
             file,
             buf: Vec::new(),
+            filled: 0,
             scanned: 0,
             buf_offset: 0,
             records: Vec::new(),
@@ -128,32 +132,36 @@ impl ChunkAssembler {
 
     /// Appends input bytes and frames them.
     pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.truncate(self.filled);
         self.buf.extend_from_slice(bytes);
+        self.filled = self.buf.len();
         self.scan();
     }
 
-    /// Reads up to a block from `reader` straight into the buffer's spare room and frames what came. The room is
-    /// reserved for a whole chunk at once and never zeroed (`read_to_end` reads into uninitialised capacity):
-    /// a copy through a scratch block, growth by doubling and zeroing each cost a pass over every byte read.
+    /// Reads up to a block from `reader` straight into the buffer and frames what came. The buffer is zeroed
+    /// once per chunk (by the allocator, usually for free) and read into in place, so a byte read is not also
+    /// copied through a scratch block or moved by the buffer's growth; a read of a whole block also passes the
+    /// input's `BufReader` by.
     fn read_from(&mut self, reader: &mut dyn Read) -> std::io::Result<usize> {
-        let room = self
-            .options
-            .chunk_bytes
-            .saturating_add(READ_BLOCK)
-            .min(CHUNK_ROOM_LIMIT);
-        if self.buf.capacity() - self.buf.len() < READ_BLOCK {
-            self.buf.reserve(room.max(READ_BLOCK));
+        if self.buf.len() - self.filled < READ_BLOCK {
+            let room = (self.filled + READ_BLOCK).max(self.room());
+            self.buf.resize(room, 0);
         }
-        let before = self.buf.len();
-        let result = reader.take(READ_BLOCK as u64).read_to_end(&mut self.buf);
-        let n = self.buf.len() - before;
+        let result = reader.read(&mut self.buf[self.filled..self.filled + READ_BLOCK]);
+        let n = *result.as_ref().unwrap_or(&0);
+        self.filled += n;
         self.scan();
-        result.map(|_| n)
+        result
+    }
+
+    /// Room for a chunk and one read past it.
+    fn room(&self) -> usize {
+        self.options.chunk_bytes.min(CHUNK_ROOM_LIMIT) + READ_BLOCK
     }
 
     fn scan(&mut self) {
-        while self.scanned < self.buf.len() {
-            let step = self.framer.scan(&self.buf[self.scanned..]);
+        while self.scanned < self.filled {
+            let step = self.framer.scan(&self.buf[self.scanned..self.filled]);
             let (n, ends) = match step {
                 // A record that ended with the bytes before: a JSON scalar's end is only seen at the byte after
                 // it, which may come in the next push. Without this the record stayed open, and the rest of the
@@ -194,6 +202,7 @@ impl ChunkAssembler {
                 let keep_to = open.start + OVERSIZED_EXCERPT;
                 if self.scanned > keep_to {
                     self.buf.drain(keep_to..self.scanned);
+                    self.filled -= self.scanned - keep_to;
                     self.scanned = keep_to;
                 }
             }
@@ -240,8 +249,17 @@ impl ChunkAssembler {
             let r = &self.records[last];
             (r.start + r.kept, self.records.split_off(last + 1))
         };
-        let rest = self.buf.split_off(cut);
-        let data = std::mem::replace(&mut self.buf, rest);
+        // The next chunk's buffer, with the bytes after the cut. When reading goes on, it gets its room now,
+        // zeroed by the allocator (fresh pages cost no more than the first write to them).
+        let rest = self.filled - cut;
+        let mut next = if force { Vec::new() } else { vec![0u8; self.room()] };
+        if next.len() < rest {
+            next.resize(rest, 0);
+        }
+        next[..rest].copy_from_slice(&self.buf[cut..self.filled]);
+        let mut data = std::mem::replace(&mut self.buf, next);
+        data.truncate(cut);
+        self.filled = rest;
         let records = std::mem::replace(&mut self.records, later);
         for r in &mut self.records {
             r.start -= cut;
@@ -331,7 +349,7 @@ impl<R: Read> Chunker<R> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.done = true;
-                    let offset = self.assembler.buf_offset + self.assembler.buf.len() as u64;
+                    let offset = self.assembler.buf_offset + self.assembler.filled as u64;
                     self.error = Some(SourceError::Read {
                         file: self.assembler.file.to_string(),
                         offset,

@@ -145,14 +145,20 @@ impl<'a> Raw<'a> {
     /// The value of the last member named `key` (duplicate keys: the last one wins, as in a full parse);
     /// `None` if there is none or the object is malformed.
     pub fn get(self, key: &str) -> Option<Raw<'a>> {
+        let [found] = self.pick([key]);
+        found
+    }
+
+    /// [`Raw::get`] for each of `keys`, in one walk over the object.
+    pub fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Raw<'a>>; N] {
         let mut members = self.members();
-        let mut found = None;
+        let mut found = [None; N];
         for (k, v) in members.by_ref() {
-            if k == key {
-                found = Some(v);
+            if let Some(i) = keys.iter().position(|key| *key == k) {
+                found[i] = Some(v);
             }
         }
-        if members.failed { None } else { found }
+        if members.failed { [None; N] } else { found }
     }
 
     /// The value at a path of keys.
@@ -315,6 +321,12 @@ pub trait Lookup<'a>: Copy {
     fn text_at(self, path: &[&str]) -> Option<Cow<'a, str>> {
         path.iter().try_fold(self, |v, key| v.member(key))?.text()
     }
+
+    /// The members named `keys`, in their order: [`Lookup::member`] of each, but a lazily walked object is
+    /// walked once for all of them rather than once per key.
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        keys.map(|key| self.member(key))
+    }
 }
 
 impl<'a> Lookup<'a> for &'a Value {
@@ -335,6 +347,9 @@ impl<'a> Lookup<'a> for &'a Value {
 impl<'a> Lookup<'a> for Raw<'a> {
     fn member(self, key: &str) -> Option<Self> {
         self.get(key)
+    }
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        Raw::pick(self, keys)
     }
     fn text(self) -> Option<Cow<'a, str>> {
         Raw::text(self)
@@ -405,6 +420,25 @@ mod tests {
             let open = format!("\"{}", "y".repeat(len));
             assert_eq!(skip_string(open.as_bytes(), 0), None, "{open}");
         }
+    }
+
+    #[test]
+    fn pick_reads_as_get_does_in_one_walk() {
+        let text = r#"{"a": 1, "b": {"c": 2}, "a": 3, "d": "x"}"#;
+        let v = Raw::parse(text).unwrap();
+        let keys = ["a", "d", "missing", "b"];
+        let picked = v.pick(keys);
+        assert_eq!(picked, keys.map(|k| v.get(k)));
+        assert_eq!(picked[0].map(Raw::as_str), Some("3"), "the last duplicate wins");
+        let parsed: Value = serde_json::from_str(text).unwrap();
+        let full = Lookup::pick(&parsed, keys).map(|m| m.map(|v| v.to_string()));
+        assert_eq!(full, picked.map(|m| m.map(|r| r.as_str().replace(": ", ":"))));
+        let broken = Raw::parse(r#"{"a": 1 "d": 2}"#).unwrap();
+        assert_eq!(
+            broken.pick(["a", "d"]),
+            [None, None],
+            "a malformed object has no members"
+        );
     }
 
     #[test]
