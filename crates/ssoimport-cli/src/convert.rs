@@ -67,7 +67,8 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_name = "LEVEL", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
 
-    /// Bytes of whole records per unit of parallel work (tuning; the output does not depend on it).
+    /// Bytes of whole records per unit of parallel work (tuning: rows, their order and the counts do not depend
+    /// on it; the gzip bytes of the parts do, as each unit is compressed as one segment).
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, hide = true)]
     chunk_bytes: usize,
 

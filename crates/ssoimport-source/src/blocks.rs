@@ -10,7 +10,7 @@
 use wide::u8x16;
 
 /// Bytes classified per step.
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Alternate bits, starting at bit 0.
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
@@ -71,10 +71,11 @@ fn prefix_xor(mut bits: u64) -> u64 {
     bits
 }
 
-/// The state carried from one block to the next.
-#[derive(Default)]
-struct Skipper {
-    depth: u32,
+/// The state carried from one block to the next while a container is skipped.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Skipper {
+    /// Containers open (the one being skipped included, once its opener is seen).
+    pub(crate) depth: u32,
     /// All ones while a string is open at the end of the last block.
     in_string: u64,
     /// 1 when the last block ended in an odd run of backslashes.
@@ -82,9 +83,29 @@ struct Skipper {
 }
 
 impl Skipper {
-    /// Follows one block: `None` on malformed input, `Some(Some(end))` once the container closes (the index
-    /// after its closer), `Some(None)` while it is still open.
-    fn step(&mut self, block: &[u8; BLOCK]) -> Option<Option<usize>> {
+    /// A skip resumed outside any string with `depth` containers open.
+    pub(crate) fn at_depth(depth: u32) -> Skipper {
+        Skipper {
+            depth,
+            ..Skipper::default()
+        }
+    }
+
+    /// Whether the last block ended inside a string.
+    pub(crate) fn in_string(&self) -> bool {
+        self.in_string != 0
+    }
+
+    /// Whether the last block ended in a backslash that escapes the next byte (inside a string: outside one,
+    /// the step fails).
+    pub(crate) fn escaping(&self) -> bool {
+        self.escape_carry != 0
+    }
+
+    /// Follows one block: `None` on a backslash outside strings before the container's end (the state is then
+    /// undefined), `Some(Some(end))` once the container closes (the index after its closer), `Some(None)`
+    /// while it is still open.
+    pub(crate) fn step(&mut self, block: &[u8; BLOCK]) -> Option<Option<usize>> {
         let classes = classify(block);
         let escaped = if classes.backslash | self.escape_carry == 0 {
             0
