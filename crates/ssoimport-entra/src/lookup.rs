@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 use ssoimport_source::lenient;
-use ssoimport_source::scan::Lookup;
+use ssoimport_source::scan::{Lookup, find_string_special};
 
 /// The type of a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +222,7 @@ fn decode(t: &str) -> Result<Cow<'_, str>, Malformed> {
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .ok_or(Malformed)?;
-    if find_special(inner.as_bytes(), 0) < inner.len() {
+    if find_string_special(inner.as_bytes(), 0) < inner.len() {
         return serde_json::from_str::<String>(t)
             .map(Cow::Owned)
             .map_err(|_| Malformed);
@@ -348,7 +348,7 @@ impl<'a> Walk<'a> {
         let mut i = start + 1;
         let mut escaped = false;
         loop {
-            i = find_special(b, i);
+            i = find_string_special(b, i);
             match b.get(i) {
                 Some(b'"') => break,
                 // The escaped byte is checked with the whole string below.
@@ -478,34 +478,6 @@ impl<'a> Walk<'a> {
             }
         }
     }
-}
-
-/// The index of the first byte at or after `i` that ends a run of plain string bytes: a quote, a backslash or a
-/// control character; `b.len()` if none. Eight bytes at a time (as serde_json does): most of a sign-in is text.
-fn find_special(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = u64::MAX / 255;
-    const HIGH: u64 = ONES << 7;
-    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let w = u64::from_le_bytes(*chunk);
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let backslash = w ^ (ONES * u64::from(b'\\'));
-        // A byte's high bit is set where it is below 0x20, a quote or a backslash; the lowest one is exact.
-        let found = ((w.wrapping_sub(ONES * 0x20) & !w)
-            | (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash))
-            & HIGH;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
 }
 
 /// The elements of a walked array, one at a time (`scan::Raw::elements` collects them into a `Vec`). After

@@ -25,7 +25,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 use ssoimport_source::RecordBuilder;
 use ssoimport_source::lenient;
-use ssoimport_source::scan::Lookup;
+use ssoimport_source::scan::{Lookup, find_string_special};
 
 use crate::node::Node;
 use crate::{Element, GoogleOptions, activity, classify_object};
@@ -521,7 +521,7 @@ impl Check<'_> {
         let mut j = i + 1;
         let mut escaped = 0;
         loop {
-            j = special(b, j);
+            j = find_string_special(b, j);
             match *b.get(j)? {
                 b'"' => {
                     self.ended(i, j + 1, escaped);
@@ -572,34 +572,6 @@ fn hex4(b: &[u8], i: usize) -> Option<u32> {
     b.get(i..i + 4)?
         .iter()
         .try_fold(0, |n, &c| Some(n * 16 + char::from(c).to_digit(16)?))
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bits of the bytes of `word` below `n` (at most 0x80). Bytes past the first one flagged may be
-/// flagged wrongly (a borrow runs on), but the lowest flag is always right.
-fn below(word: u64, n: u8) -> u64 {
-    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS
-}
-
-/// From `j` inside a string, the index of the first quote, backslash or control character (or the end). Eight
-/// bytes at a time: strings are mostly plain text.
-fn special(b: &[u8], mut j: usize) -> usize {
-    while let Some(word) = b.get(j..j + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        let word = u64::from_le_bytes(word);
-        let flags = below(word ^ (ONES * u64::from(b'"')), 1)
-            | below(word ^ (ONES * u64::from(b'\\')), 1)
-            | below(word, 0x20);
-        if flags != 0 {
-            return j + (flags.trailing_zeros() / 8) as usize;
-        }
-        j += 8;
-    }
-    while b.get(j).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
-        j += 1;
-    }
-    j
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+pub use crate::blocks::find_string_special;
+
 /// One JSON value, borrowed from the record text, not yet read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Raw<'a> {
