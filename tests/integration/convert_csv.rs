@@ -146,6 +146,49 @@ fn a_large_input_splits_into_parts_under_the_cap_and_threads_do_not_change_the_b
 }
 
 #[test]
+fn a_pipe_gives_the_same_parts_as_the_file() {
+    // A pipe hands over at most 64 KiB per read, a file 1 MiB: chunks (and so the compressed segments laid into
+    // parts) must not depend on that.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.csv");
+    let bytes = generated_csv(20_000);
+    std::fs::write(&input, &bytes).unwrap();
+    let args = |out: &std::path::Path, from: &str| -> Vec<String> {
+        [
+            "convert",
+            from,
+            "--chunk-bytes",
+            "20000",
+            "--max-part-bytes",
+            "60000",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let from_file = dir.path().join("file");
+    let from_pipe = dir.path().join("pipe");
+    for (out, from, stdin) in [
+        (&from_file, input.to_str().unwrap(), None),
+        (&from_pipe, "-", Some(bytes.as_slice())),
+    ] {
+        let a = args(out, from);
+        let output = run(&a.iter().map(String::as_str).collect::<Vec<_>>(), stdin);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let tasks = manifest(&from_file)["tasks"].clone();
+    assert!(tasks[0]["parts"].as_array().unwrap().len() >= 5, "{tasks}");
+    assert_eq!(manifest(&from_pipe)["tasks"], tasks, "same parts, bytes and MD5");
+}
+
+#[test]
 fn gzip_zstd_stdin_and_directories_read_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let plain = generated_csv(500);
