@@ -1,7 +1,7 @@
 //! Cutting a framed byte stream into chunks of whole records that can be parsed independently, in parallel.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::SourceError;
 use crate::framing::{Framer, Step};
@@ -71,6 +71,26 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// The records, in input order.
     pub records: Vec<RecordSpan>,
+    /// Where `data` goes back when the chunk is dropped, for the assembler to read into again.
+    spare: Option<Spare>,
+}
+
+/// Buffers of dropped chunks, kept for the next chunks of their input: reading into memory already mapped and
+/// zeroed spares the allocator's zeroing and the page faults of a fresh buffer per chunk.
+type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// Buffers kept at most (chunks in flight are bounded by the pipeline; this only caps what waits here).
+const SPARE_BUFFERS: usize = 8;
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(spare) = &self.spare
+            && let Ok(mut buffers) = spare.lock()
+            && buffers.len() < SPARE_BUFFERS
+        {
+            buffers.push(std::mem::take(&mut self.data));
+        }
+    }
 }
 
 impl Chunk {
@@ -90,9 +110,12 @@ pub struct ChunkAssembler {
     framer: Box<dyn Framer>,
     options: ChunkOptions,
     file: Arc<str>,
-    /// Input bytes from `buf_offset` on, in `buf[..filled]`; the rest of `buf` is zeroed room for reads.
+    /// Input bytes from `buf_offset` on, in `buf[..filled]`; the rest of `buf` is room for reads (initialised,
+    /// its contents meaningless).
     buf: Vec<u8>,
     filled: usize,
+    /// Buffers of this input's dropped chunks.
+    spare: Spare,
     /// Bytes of `buf` already scanned by the framer.
     scanned: usize,
     /// Offset of `buf[0]` in the input.
@@ -120,6 +143,7 @@ impl ChunkAssembler {
             file,
             buf: Vec::new(),
             filled: 0,
+            spare: Spare::default(),
             scanned: 0,
             buf_offset: 0,
             records: Vec::new(),
@@ -252,7 +276,20 @@ impl ChunkAssembler {
         // The next chunk's buffer, with the bytes after the cut. When reading goes on, it gets its room now,
         // zeroed by the allocator (fresh pages cost no more than the first write to them).
         let rest = self.filled - cut;
-        let mut next = if force { Vec::new() } else { vec![0u8; self.room()] };
+        let mut next = if force {
+            Vec::new()
+        } else {
+            // A dropped chunk's buffer when there is one: its bytes up to its old length are initialised
+            // already, so only the rest of the room is zeroed.
+            let recycled = self.spare.lock().ok().and_then(|mut b| b.pop());
+            let mut buffer = recycled.unwrap_or_default();
+            let room = self.room();
+            if buffer.capacity() < room {
+                buffer = vec![0u8; room];
+            }
+            buffer.resize(room, 0);
+            buffer
+        };
         if next.len() < rest {
             next.resize(rest, 0);
         }
@@ -270,6 +307,7 @@ impl ChunkAssembler {
             base_offset: self.buf_offset,
             data,
             records,
+            spare: Some(self.spare.clone()),
         };
         self.next_seq += 1;
         self.buf_offset += cut as u64;
