@@ -225,7 +225,8 @@ impl ChunkAssembler {
                 open.oversized = true;
                 let keep_to = open.start + OVERSIZED_EXCERPT;
                 if self.scanned > keep_to {
-                    self.buf.drain(keep_to..self.scanned);
+                    // Only the bytes read move down, not the room after them.
+                    self.buf.copy_within(self.scanned..self.filled, keep_to);
                     self.filled -= self.scanned - keep_to;
                     self.scanned = keep_to;
                 }
