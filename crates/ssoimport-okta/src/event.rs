@@ -26,10 +26,11 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
     let [actor_type, email, user_id, name] = event
         .member("actor")
         .map(|a| a.pick(["type", "alternateId", "id", "displayName"]))
-        .unwrap_or([None, None, None, None])
-        .map(|v| v.and_then(V::text));
+        .unwrap_or([None, None, None, None]);
     // Only people count as users; OAuth clients and Okta's own principals act in some widened event types.
-    let person = actor_type.is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
+    let person = actor_type
+        .and_then(V::text)
+        .is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
     if !success || !person {
         out.filter();
         return;
@@ -65,6 +66,7 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
         }
     };
     let published = event.text_at(&["published"]);
+    let [email, user_id, name] = [email, user_id, name].map(|v| v.and_then(V::text));
     out.push(&Row {
         event_id: uuid.as_deref(),
         occurred_at: published.as_deref(),
