@@ -25,7 +25,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 use ssoimport_source::RecordBuilder;
 use ssoimport_source::lenient;
-use ssoimport_source::scan::{Lookup, find_string_special};
+use ssoimport_source::scan::{Lookup, Picked, find_string_special};
 
 use crate::node::Node;
 use crate::{Element, GoogleOptions, activity, classify_object};
@@ -59,7 +59,10 @@ pub(crate) fn activity(record: &str, options: &GoogleOptions, out: &mut RecordBu
         let Some(picked) = pick(doc.root()) else {
             return false;
         };
-        let top = View::Top(&picked);
+        let top = Picked::Top {
+            keys: &PICKED,
+            values: &picked,
+        };
         // The picked members decide `Element::Activity`; `pick` has already sent pages away.
         if classify_object(top) != Element::Activity {
             return false;
@@ -69,14 +72,9 @@ pub(crate) fn activity(record: &str, options: &GoogleOptions, out: &mut RecordBu
     })
 }
 
-/// The picked members of a record.
-struct Picked<'a> {
-    values: [Option<Json<'a>>; PICKED.len()],
-}
-
 /// The [`PICKED`] members of a record (the last of each, as a full parse keeps) if it is an object and not a page
 /// (`items`, `users`).
-fn pick(record: Json<'_>) -> Option<Picked<'_>> {
+fn pick(record: Json<'_>) -> Option<[Option<Json<'_>>; PICKED.len()]> {
     if record.first() != Some(b'{') {
         return None;
     }
@@ -90,7 +88,7 @@ fn pick(record: Json<'_>) -> Option<Picked<'_>> {
             values[k] = Some(value);
         }
     }
-    Some(Picked { values })
+    Some(values)
 }
 
 /// A text the check accepted as one JSON value, with the check's table of where each of its values ends.
@@ -138,51 +136,12 @@ pub(crate) fn checked<'a>(text: &'a str, ends: &'a mut Vec<u32>) -> Option<Doc<'
     })
 }
 
-/// A view of a picked record (which holds only the [`PICKED`] members), or of a value inside it.
-#[derive(Clone, Copy)]
-enum View<'p, 'a> {
-    Top(&'p Picked<'a>),
-    Inner(Json<'a>),
-}
-
-impl<'a> Lookup<'a> for View<'_, 'a> {
-    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
-        match self {
-            View::Top(_) => keys.map(|key| self.member(key)),
-            View::Inner(json) => json.pick(keys).map(|m| m.map(View::Inner)),
-        }
-    }
-
-    fn member(self, key: &str) -> Option<Self> {
-        match self {
-            View::Top(p) => PICKED
-                .iter()
-                .position(|k| *k == key)
-                .and_then(|i| p.values[i])
-                .map(View::Inner),
-            View::Inner(json) => json.member(key).map(View::Inner),
-        }
-    }
-
-    fn text(self) -> Option<Cow<'a, str>> {
-        match self {
-            View::Top(_) => None,
-            View::Inner(json) => json.text(),
-        }
-    }
-
-    fn elements(self) -> Vec<Self> {
-        self.items().collect()
-    }
-
-    fn is_null(self) -> bool {
-        matches!(self, View::Inner(json) if json.is_null())
-    }
-}
+/// A picked record (which holds only the [`PICKED`] members), or a value inside it.
+type View<'p, 'a> = Picked<'p, Json<'a>>;
 
 /// The elements of a [`View`].
-enum ViewItems<'p, 'a> {
-    Top(Option<&'p Picked<'a>>),
+pub(crate) enum ViewItems<'p, 'a> {
+    Top(Option<View<'p, 'a>>),
     Inner(Items<'a>),
 }
 
@@ -191,8 +150,8 @@ impl<'p, 'a> Iterator for ViewItems<'p, 'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ViewItems::Top(p) => p.take().map(View::Top),
-            ViewItems::Inner(items) => items.next().map(View::Inner),
+            ViewItems::Top(top) => top.take(),
+            ViewItems::Inner(items) => items.next().map(Picked::Inner),
         }
     }
 }
@@ -202,20 +161,20 @@ impl<'p, 'a> Node<'a> for View<'p, 'a> {
 
     fn items(self) -> Self::Items {
         match self {
-            View::Top(p) => ViewItems::Top(Some(p)),
-            View::Inner(json) => ViewItems::Inner(json.items()),
+            Picked::Top { .. } => ViewItems::Top(Some(self)),
+            Picked::Inner(json) => ViewItems::Inner(json.items()),
         }
     }
 
     fn str(self) -> Option<Cow<'a, str>> {
         match self {
-            View::Top(_) => None,
-            View::Inner(json) => json.str(),
+            Picked::Top { .. } => None,
+            Picked::Inner(json) => json.str(),
         }
     }
 
     fn is_array(self) -> bool {
-        matches!(self, View::Inner(json) if json.is_array())
+        matches!(self, Picked::Inner(json) if json.is_array())
     }
 }
 
@@ -665,7 +624,10 @@ mod tests {
         let mut ends = Vec::new();
         let doc = checked(record, &mut ends).unwrap();
         let p = pick(doc.root()).unwrap();
-        let top = View::Top(&p);
+        let top = Picked::Top {
+            keys: &PICKED,
+            values: &p,
+        };
         assert_eq!(top.text_at(&["id", "time"]).as_deref(), Some("t"));
         assert_eq!(top.text_at(&["kind"]).as_deref(), Some("k"));
         assert_eq!(top.text_at(&["actor", "email"]).as_deref(), Some("5"));

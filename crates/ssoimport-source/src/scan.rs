@@ -354,6 +354,60 @@ impl<'a> Lookup<'a> for Raw<'a> {
     }
 }
 
+/// What a fast path hands a mapping written against [`Lookup`]: a record of which it kept only some top-level
+/// members (the value of `keys[i]` in `values[i]`), or a value inside one. Reading any other member of the
+/// record finds nothing, so the fast path keeps every member its mapping reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Picked<'p, V> {
+    /// The record.
+    Top {
+        /// The names of the kept members.
+        keys: &'p [&'p str],
+        /// Their values (`None`: absent from the record).
+        values: &'p [Option<V>],
+    },
+    /// A value inside it.
+    Inner(V),
+}
+
+impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
+    fn member(self, key: &str) -> Option<Self> {
+        match self {
+            Picked::Top { keys, values } => keys
+                .iter()
+                .position(|k| *k == key)
+                .and_then(|i| values.get(i).copied().flatten())
+                .map(Picked::Inner),
+            Picked::Inner(v) => v.member(key).map(Picked::Inner),
+        }
+    }
+
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        match self {
+            Picked::Top { .. } => keys.map(|key| self.member(key)),
+            Picked::Inner(v) => v.pick(keys).map(|m| m.map(Picked::Inner)),
+        }
+    }
+
+    fn text(self) -> Option<Cow<'a, str>> {
+        match self {
+            Picked::Top { .. } => None,
+            Picked::Inner(v) => v.text(),
+        }
+    }
+
+    fn elements(self) -> Vec<Self> {
+        match self {
+            Picked::Top { .. } => vec![self],
+            Picked::Inner(v) => v.elements().into_iter().map(Picked::Inner).collect(),
+        }
+    }
+
+    fn is_null(self) -> bool {
+        matches!(self, Picked::Inner(v) if v.is_null())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
