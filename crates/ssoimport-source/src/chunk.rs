@@ -218,7 +218,10 @@ impl ChunkAssembler {
                 oversized: false,
             });
             open.length += n as u64;
-            self.newlines += count_newlines(&self.buf[self.scanned..self.scanned + n]);
+            self.newlines += self
+                .framer
+                .record_step_newlines()
+                .unwrap_or_else(|| count_newlines(&self.buf[self.scanned..self.scanned + n]));
             self.scanned += n;
             if open.length > self.options.max_record_bytes as u64 {
                 // Keep only an excerpt so that a single huge record cannot exhaust memory.

@@ -29,6 +29,12 @@ pub trait Framer: Send {
 
     /// Whether the framer is inside a record.
     fn in_record(&self) -> bool;
+
+    /// The newlines in the bytes of the last `Part` or `End` step, when the framer knows them without counting
+    /// (a line framer: none in a part, one closing an end); `None` has the caller count them.
+    fn record_step_newlines(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Newline-delimited records (NDJSON, one record per line). Blank lines are gaps; a trailing `\r` belongs to the
@@ -36,6 +42,8 @@ pub trait Framer: Send {
 #[derive(Debug, Default)]
 pub struct LineFramer {
     in_record: bool,
+    /// Newlines in the last `Part` (0) or `End` (1) step.
+    step_newlines: u64,
 }
 
 impl Framer for LineFramer {
@@ -53,14 +61,22 @@ impl Framer for LineFramer {
         match memchr::memchr(b'\n', buf) {
             Some(i) => {
                 self.in_record = false;
+                self.step_newlines = 1;
                 Step::End(i + 1)
             }
-            None => Step::Part(buf.len()),
+            None => {
+                self.step_newlines = 0;
+                Step::Part(buf.len())
+            }
         }
     }
 
     fn finish(&mut self) -> Result<bool, &'static str> {
         Ok(std::mem::take(&mut self.in_record))
+    }
+
+    fn record_step_newlines(&self) -> Option<u64> {
+        Some(self.step_newlines)
     }
 
     fn in_record(&self) -> bool {

@@ -101,6 +101,13 @@ impl Framer for JsonFramer {
             Mode::Document(f) => f.in_record(),
         }
     }
+
+    fn record_step_newlines(&self) -> Option<u64> {
+        match &self.mode {
+            Mode::Lines(f) => f.record_step_newlines(),
+            Mode::Document(_) => None,
+        }
+    }
 }
 
 /// What an open container is to the framer.
