@@ -187,6 +187,7 @@ pub(crate) fn skip_container(b: &[u8], i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::TestRng;
 
     /// The byte-at-a-time skip this replaces, as the reference.
     fn bytewise(b: &[u8], i: usize) -> Option<usize> {
@@ -240,19 +241,13 @@ mod tests {
     #[test]
     fn agrees_with_the_bytewise_skip_on_random_text() {
         let alphabet = b"{}[]\"\\\\a ,:";
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
-            let len = (next() % 300) as usize + 1;
+            let len = rng.below(300) as usize + 1;
             let mut text: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
                 .collect();
-            text[0] = if next() % 2 == 0 { b'{' } else { b'[' };
+            text[0] = if rng.below(2) == 0 { b'{' } else { b'[' };
             let block = skip_container(&text, 0);
             let reference = bytewise(&text, 0);
             if backslash_outside_strings(&text[..reference.unwrap_or(text.len())]) {

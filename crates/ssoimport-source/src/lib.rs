@@ -53,6 +53,8 @@ mod source;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod test_rng;
 
 pub use chunk::{Chunk, ChunkAssembler, ChunkOptions, Chunker, RecordSpan, SpanFlaw};
 pub use decoder::{Decoder, ReadCounts, SourceDecoder};
