@@ -17,9 +17,10 @@ use std::cell::Cell;
 
 use ssoimport_source::RecordBuilder;
 use ssoimport_source::scan::Lookup;
+use ssoimport_source::strict::{self, Items, Malformed, OnMember, Type, Walk};
 
 use crate::json::{JsonParser, Read, Shape, category_kind, shape};
-use crate::lookup::{self, Items, Json, Malformed, OnMember, Type, Walk};
+use crate::lookup::{self, Json};
 
 /// The members of a record that the mapping reads or asks about, as the mapping spells them. Their slots are
 /// told by [`slot`], which matches names ignoring case.
@@ -260,7 +261,7 @@ impl<'a> Lookup<'a> for View<'_, 'a> {
     }
 
     fn text(self) -> Option<Cow<'a, str>> {
-        self.read(lookup::text)
+        self.read(strict::text)
     }
 
     fn elements(self) -> Vec<Self> {
@@ -281,17 +282,17 @@ impl<'a> Json<'a> for View<'_, 'a> {
         match self.node {
             Node::Picked(_) => Type::Object,
             Node::Value(_) => self
-                .read(|text| lookup::kind(text).map(Some))
+                .read(|text| strict::kind(text).map(Some))
                 .unwrap_or(Type::Null),
         }
     }
 
     fn string(self) -> Option<Cow<'a, str>> {
-        self.read(lookup::string)
+        self.read(strict::string)
     }
 
     fn boolean(self) -> Option<bool> {
-        self.read(lookup::boolean)
+        self.read(strict::boolean)
     }
 
     fn items(self) -> impl Iterator<Item = Self> {

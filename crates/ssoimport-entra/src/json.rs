@@ -10,10 +10,11 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::RecordKind;
+use ssoimport_source::strict::Type;
 use ssoimport_source::{RecordBuilder, RecordParser, Row, lenient};
 
 use crate::fast;
-use crate::lookup::{Json, Type, get};
+use crate::lookup::{Json, get};
 use crate::signin::{self, Kind, Outcome, Values};
 
 /// Keys of a record that hold its records: Graph pages (`value`) and Event Hub messages (`records`).

@@ -12,12 +12,55 @@ use crate::OktaOptions;
 /// A value read leniently: absent, or text borrowed from the record (or made from a number).
 type Text<'a> = Option<Cow<'a, str>>;
 
+/// What one LogEvent maps to, before anything is written: the fast path writes it only if every value it read
+/// was well formed.
+pub(crate) enum Mapped<'a> {
+    /// Not wanted: another event type, a failed sign-in, an actor that is no person.
+    Filtered,
+    /// A successful sign-in naming no app: `missing_app_target`, with this detail.
+    NoApp(String),
+    /// A sign-in row.
+    SignIn(SignIn<'a>),
+}
+
+/// The values of a sign-in row, borrowed from the record where they could be.
+pub(crate) struct SignIn<'a> {
+    event_id: Text<'a>,
+    occurred_at: Text<'a>,
+    email: Text<'a>,
+    user_id: Text<'a>,
+    display_name: Text<'a>,
+    app_instance_id: Text<'a>,
+    app_name: Text<'a>,
+    app_display_name: Text<'a>,
+}
+
+impl Mapped<'_> {
+    /// Writes the row, the reject or the filter count.
+    pub(crate) fn write(&self, out: &mut RecordBuilder) {
+        match self {
+            Mapped::Filtered => out.filter(),
+            Mapped::NoApp(detail) => out.reject(RejectCode::MissingAppTarget, detail),
+            Mapped::SignIn(row) => out.push(&Row {
+                event_id: row.event_id.as_deref(),
+                occurred_at: row.occurred_at.as_deref(),
+                email: row.email.as_deref(),
+                user_id: row.user_id.as_deref(),
+                display_name: row.display_name.as_deref(),
+                app_instance_id: row.app_instance_id.as_deref(),
+                app_name: row.app_name.as_deref(),
+                app_display_name: row.app_display_name.as_deref(),
+                ..Row::new(RecordKind::SignIn)
+            }),
+        }
+    }
+}
+
 /// Maps one LogEvent: a sign-in row, a `missing_app_target` reject, or filtered. `event` is a parsed value or a
 /// lazily walked one; both read the same.
-pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out: &mut RecordBuilder) {
+pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -> Mapped<'a> {
     let Some(event_type) = event.text_at(&["eventType"]).filter(|t| options.wants(t)) else {
-        out.filter();
-        return;
+        return Mapped::Filtered;
     };
     let success = event
         .text_at(&["outcome", "result"])
@@ -32,8 +75,7 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
         .and_then(V::text)
         .is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
     if !success || !person {
-        out.filter();
-        return;
+        return Mapped::Filtered;
     }
     let uuid = event.text_at(&["uuid"]);
     let raw_targets = event.member("target");
@@ -53,31 +95,25 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &OktaOptions, out:
             None,
         ),
         None => {
-            out.reject(
-                RejectCode::MissingAppTarget,
-                &format!(
-                    "successful {} event {} names no AppInstance target ({})",
-                    event_type.trim(),
-                    uuid.as_deref().unwrap_or("(no uuid)"),
-                    describe_targets(raw_targets, &targets),
-                ),
-            );
-            return;
+            return Mapped::NoApp(format!(
+                "successful {} event {} names no AppInstance target ({})",
+                event_type.trim(),
+                uuid.as_deref().unwrap_or("(no uuid)"),
+                describe_targets(raw_targets, &targets),
+            ));
         }
     };
-    let published = event.text_at(&["published"]);
     let [email, user_id, name] = [email, user_id, name].map(|v| v.and_then(V::text));
-    out.push(&Row {
-        event_id: uuid.as_deref(),
-        occurred_at: published.as_deref(),
-        email: email.as_deref(),
-        user_id: user_id.as_deref(),
-        display_name: name.as_deref(),
-        app_instance_id: app_id.as_deref(),
-        app_name: app_name.as_deref(),
-        app_display_name: app_label.as_deref(),
-        ..Row::new(RecordKind::SignIn)
-    });
+    Mapped::SignIn(SignIn {
+        event_id: uuid,
+        occurred_at: event.text_at(&["published"]),
+        email,
+        user_id,
+        display_name: name,
+        app_instance_id: app_id,
+        app_name,
+        app_display_name: app_label,
+    })
 }
 
 /// What the event had instead of an app target, for the reject's detail.

@@ -1,14 +1,15 @@
 //! The fast path for the common record, a bare LogEvent: one walk over its top-level members picks out the six
 //! the mapping reads and skips the rest unparsed. Anything else (envelopes, users, apps, broken JSON) goes the full
-//! way, so both paths give the same rows. One difference is deliberate: a malformed value in a member no row
-//! needs (say, a broken `debugContext`) is skipped here, where a full parse would reject the whole event.
-//! One is not: inside a member the mapping reads, a malformed value reads as absent (`"alternateId" "x"` gives
-//! `missing_email`, not `parse_error`; an invalid escape in `displayName` is accepted), because `Raw::get` and
-//! `Raw::text` answer `None` rather than failing. The Entra and Google fast paths check the whole record as a
-//! full parse would; the Okta path should share that check once it lives in `ssoimport_source::scan`.
+//! way, so both paths give the same rows. What the mapping reads is read as a full parse would check it
+//! ([`Checked`]): a malformed value on its way (`"alternateId" "x"`, an invalid escape in `displayName`, `tru`)
+//! sends the event the full way, which rejects it with `parse_error`. One difference is deliberate: a malformed
+//! value that no row reads (say, in `debugContext`, or in a target's `detailEntry`) is skipped here, where a full
+//! parse would reject the whole event.
 
 use ssoimport_source::RecordBuilder;
-use ssoimport_source::scan::{Picked, Raw};
+use std::cell::Cell;
+
+use ssoimport_source::scan::{Checked, Picked, Raw};
 
 use crate::OktaOptions;
 use crate::event;
@@ -38,10 +39,16 @@ pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBui
     if members.failed || !is_event {
         return false;
     }
+    let malformed = Cell::new(false);
+    let checked = picked.map(|v| v.map(|v| Checked::new(v, &malformed)));
     let record = Picked::Top {
         keys: &PICKED,
-        values: &picked,
+        values: &checked,
     };
-    event::log_event(record, options, out);
+    let mapped = event::log_event(record, options);
+    if malformed.get() {
+        return false;
+    }
+    mapped.write(out);
     true
 }

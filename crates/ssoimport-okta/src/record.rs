@@ -68,7 +68,7 @@ impl OktaParser {
         let is_event =
             map.contains_key("eventType") || (map.contains_key("uuid") && map.contains_key("published"));
         if is_event {
-            event::log_event(value, &self.options, out);
+            event::log_event(value, &self.options).write(out);
             return 1;
         }
         // EventBridge (`detail`) and Splunk HEC (`event`) wrap one LogEvent.

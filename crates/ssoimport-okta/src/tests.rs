@@ -521,3 +521,58 @@ fn options_builders() {
     assert_eq!(source.options().dashboard_app_name, "Okta Home");
     assert_eq!(source.name(), "okta");
 }
+
+#[test]
+fn a_malformed_value_the_mapping_reads_is_rejected_as_a_full_parse_rejects_it() {
+    let event =
+        |actor: &str, target: &str, extra: &str| format!(r#"{{"uuid":"u1",{SSO},{actor},{target}{extra}}}"#);
+    let (rows, filtered) = ndjson(&[
+        // A missing colon inside the actor.
+        &event(
+            r#""actor":{"id":"00u1","type":"User","alternateId" "x"}"#,
+            TARGET,
+            "",
+        ),
+        // An invalid escape in the app's name.
+        &event(
+            ACTOR,
+            r#""target":[{"id":"0oa1","type":"AppInstance","displayName":"Sl\xck"}]"#,
+            "",
+        ),
+        // A raw tab inside the email.
+        &event(
+            r#""actor":{"id":"00u1","type":"User","alternateId":"ann	@example.com"}"#,
+            TARGET,
+            "",
+        ),
+        // A broken literal where the outcome is read (the last `outcome` wins).
+        &event(ACTOR, TARGET, r#","outcome":{"result":tru}"#),
+        // A broken target list.
+        &event(ACTOR, r#""target":[{"id":"0oa1","type":"AppInstance"},]"#, ""),
+        // Malformed values that no row reads are skipped: these events convert.
+        &event(ACTOR, TARGET, r#","debugContext":{"n":1e400}"#),
+        &event(
+            r#""actor":{"id":"00u1","type":"User","alternateId":"ann@example.com","detailEntry":{"n":1e400}}"#,
+            TARGET,
+            "",
+        ),
+    ]);
+    assert_eq!(filtered, 0);
+    assert_eq!(rows.len(), 7, "{rows:#?}");
+    for (row, line) in rows[..5].iter().zip(1..) {
+        assert!(
+            row.starts_with(&format!(
+                "line={line} kind=0 reject_code=parse_error reject_detail=not valid JSON"
+            )),
+            "{row}"
+        );
+    }
+    for (row, line) in rows[5..].iter().zip(6..) {
+        assert_eq!(
+            *row,
+            format!(
+                "line={line} kind=0 event_id=u1 occurred_at=2024-03-01T09:00:00Z email=ann@example.com user_id=00u1 app_instance_id=0oa1 app_name=Slack"
+            )
+        );
+    }
+}

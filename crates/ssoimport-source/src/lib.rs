@@ -50,6 +50,7 @@ pub mod lenient;
 mod record;
 pub mod scan;
 mod source;
+pub mod strict;
 
 #[cfg(test)]
 mod proptests;

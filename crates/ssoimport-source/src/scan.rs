@@ -6,6 +6,7 @@
 //! fall back to a full parse whenever a walk fails, so broken records still get their `parse_error`.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde_json::Value;
 use wide::u8x16;
@@ -351,6 +352,74 @@ impl<'a> Lookup<'a> for Raw<'a> {
     }
     fn is_null(self) -> bool {
         Raw::is_null(self)
+    }
+}
+
+/// A [`Raw`] value read as a full parse would check it, as far as it is read: text is read with
+/// [`crate::strict::text`], and the objects and arrays walked to reach it must be well formed. Whatever is
+/// malformed reads as absent and sets the flag the value was made with, so that a fast path can drop what it
+/// mapped and send the record the full way, which rejects it. Members nobody reads are skipped unchecked.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked<'a, 'f> {
+    raw: Raw<'a>,
+    malformed: &'f Cell<bool>,
+}
+
+impl<'a, 'f> Checked<'a, 'f> {
+    /// `raw`, read strictly; `malformed` is set when a read finds it malformed.
+    pub fn new(raw: Raw<'a>, malformed: &'f Cell<bool>) -> Self {
+        Checked { raw, malformed }
+    }
+
+    fn with(self, raw: Raw<'a>) -> Self {
+        Checked { raw, ..self }
+    }
+}
+
+impl<'a> Lookup<'a> for Checked<'a, '_> {
+    fn member(self, key: &str) -> Option<Self> {
+        let [found] = self.pick([key]);
+        found
+    }
+
+    fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        if !self.raw.is_object() {
+            // A full parse finds no member in a string or a number either; the value itself is checked once read.
+            return [None; N];
+        }
+        let mut members = self.raw.members();
+        let mut found = [None; N];
+        for (k, v) in members.by_ref() {
+            if let Some(i) = keys.iter().position(|key| *key == k) {
+                found[i] = Some(self.with(v));
+            }
+        }
+        if members.failed {
+            self.malformed.set(true);
+            return [None; N];
+        }
+        found
+    }
+
+    fn text(self) -> Option<Cow<'a, str>> {
+        crate::strict::text(self.raw.as_str()).unwrap_or_else(|_| {
+            self.malformed.set(true);
+            None
+        })
+    }
+
+    fn elements(self) -> Vec<Self> {
+        match self.raw.elements() {
+            Some(items) => items.into_iter().map(|v| self.with(v)).collect(),
+            None => {
+                self.malformed.set(true);
+                Vec::new()
+            }
+        }
+    }
+
+    fn is_null(self) -> bool {
+        self.raw.is_null()
     }
 }
 
