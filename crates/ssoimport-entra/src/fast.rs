@@ -19,47 +19,54 @@ use ssoimport_source::RecordBuilder;
 use ssoimport_source::scan::Lookup;
 use ssoimport_source::strict::{self, Items, Malformed, OnMember, Type, Walk};
 
-use crate::json::{JsonParser, Read, Shape, category_kind, shape};
+use crate::json::{APP_OBJECT_KEYS, JsonParser, Read, SIGN_IN_KEYS, Shape, USER_KEYS, category_kind, shape};
 use crate::lookup::{self, Json};
 
-/// The members of a record that the mapping reads or asks about, as the mapping spells them. Their slots are
-/// told by [`slot`], which matches names ignoring case.
-const KEYS: [&str; 34] = [
-    "@odata.type",
-    "category",
-    "properties",
-    "operationName",
-    "resultType",
-    "time",
-    "principalId",
-    "resourceId",
-    "appRoleId",
-    "principalType",
-    "servicePrincipalType",
-    "servicePrincipalNames",
-    "signInAudience",
-    "appId",
-    "appDisplayName",
-    "userId",
-    "status",
-    "signInEventTypes",
-    "isInteractive",
-    "clientAppUsed",
-    "conditionalAccessStatus",
-    "resourceDisplayName",
-    "userPrincipalName",
-    "mail",
-    "givenName",
-    "surname",
-    "accountEnabled",
-    "signInActivity",
-    "businessPhones",
-    "servicePrincipalId",
-    "servicePrincipalName",
-    "createdDateTime",
-    "id",
-    "userDisplayName",
-];
+/// The members of a record that the mapping reads or asks about, as the mapping spells them: the keys that tell
+/// the record's kind (`json.rs`) and the others it reads. Their slots are told by [`slot`], which matches names
+/// ignoring case.
+const KEYS: [&str; 34] = concat(&[
+    &[
+        "@odata.type",
+        "category",
+        "properties",
+        "operationName",
+        "resultType",
+        "time",
+        "principalId",
+        "resourceId",
+        "appRoleId",
+        "principalType",
+    ],
+    &APP_OBJECT_KEYS,
+    &SIGN_IN_KEYS,
+    &USER_KEYS,
+    &[
+        "servicePrincipalId",
+        "servicePrincipalName",
+        "createdDateTime",
+        "id",
+        "userDisplayName",
+    ],
+]);
+
+/// `lists` laid end to end; their lengths must add up to `N` (checked at compile time).
+const fn concat<const N: usize>(lists: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            out[n] = lists[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "the lists do not fill the array");
+    out
+}
 
 /// The longest name in [`KEYS`]: a longer member name is none of them.
 const LONGEST: usize = 23;

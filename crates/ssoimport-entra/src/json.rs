@@ -21,7 +21,7 @@ use crate::signin::{self, Kind, Outcome, Values};
 const ENVELOPE_KEYS: [&str; 2] = ["value", "records"];
 
 /// Keys only a sign-in has (among the objects this reader meets).
-const SIGN_IN_KEYS: [&str; 9] = [
+pub(crate) const SIGN_IN_KEYS: [&str; 9] = [
     "appId",
     "appDisplayName",
     "userId",
@@ -34,7 +34,7 @@ const SIGN_IN_KEYS: [&str; 9] = [
 ];
 
 /// Keys a directory user has and a sign-in has not.
-const USER_KEYS: [&str; 7] = [
+pub(crate) const USER_KEYS: [&str; 7] = [
     "userPrincipalName",
     "mail",
     "givenName",
@@ -45,7 +45,8 @@ const USER_KEYS: [&str; 7] = [
 ];
 
 /// Keys of directory objects that are apps, not sign-ins (`/servicePrincipals`, `/applications` pages).
-const APP_OBJECT_KEYS: [&str; 3] = ["servicePrincipalType", "servicePrincipalNames", "signInAudience"];
+pub(crate) const APP_OBJECT_KEYS: [&str; 3] =
+    ["servicePrincipalType", "servicePrincipalNames", "signInAudience"];
 
 /// Parses JSON records of every Entra shape.
 pub(crate) struct JsonParser {
