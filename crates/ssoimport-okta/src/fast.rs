@@ -1,14 +1,15 @@
 //! The fast path for the common record, a bare LogEvent: one walk over its top-level members picks out the six
 //! the mapping reads and skips the rest unparsed. Anything else (envelopes, users, apps, broken JSON) goes the full
-//! way, so both paths give the same rows. What the mapping reads is read as a full parse would check it
-//! ([`Checked`]): a malformed value on its way (`"alternateId" "x"`, an invalid escape in `displayName`, `tru`)
-//! sends the event the full way, which rejects it with `parse_error`. One difference is deliberate: a malformed
-//! value that no row reads (say, in `debugContext`, or in a target's `detailEntry`) is skipped here, where a full
-//! parse would reject the whole event.
+//! way, so both paths give the same rows. What the mapping uses is read as a full parse would check it
+//! ([`Checked`]): a malformed value it uses or walks through (`"alternateId" "x"`, an invalid escape in
+//! `displayName`, `tru`, an array where `outcome` should be an object) sends the event the full way, which rejects
+//! it with `parse_error`. One difference is deliberate: a malformed value nothing uses (in `debugContext`, in a
+//! target's `detailEntry`, in the members of a target that is not the app) is skipped here, where a full parse
+//! would reject the whole event.
 
-use ssoimport_source::RecordBuilder;
 use std::cell::Cell;
 
+use ssoimport_source::RecordBuilder;
 use ssoimport_source::scan::{Checked, Picked, Raw};
 
 use crate::OktaOptions;
@@ -40,7 +41,8 @@ pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBui
         return false;
     }
     let malformed = Cell::new(false);
-    let checked = picked.map(|v| v.map(|v| Checked::new(v, &malformed)));
+    // The record's members sit inside one container, the record.
+    let checked = picked.map(|v| v.map(|v| Checked::new(v, 1, &malformed)));
     let record = Picked::Top {
         keys: &PICKED,
         values: &checked,

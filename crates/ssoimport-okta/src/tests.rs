@@ -576,3 +576,60 @@ fn a_malformed_value_the_mapping_reads_is_rejected_as_a_full_parse_rejects_it() 
         );
     }
 }
+
+/// Parses one record with or without the fast path; returns its rendered rows and filter count.
+fn parse_one(fast: bool, record: &str) -> (Vec<String>, u64) {
+    use ssoimport_source::{Provenance, RecordBuilder, RecordParser};
+    let options = Arc::new(OktaOptions::default());
+    let parser = if fast {
+        record::OktaParser::new(options)
+    } else {
+        record::OktaParser::full_parse_only(options)
+    };
+    let mut out = RecordBuilder::new(Arc::from("case"));
+    out.begin(Provenance {
+        line: Some(1),
+        ..Default::default()
+    });
+    parser.parse(record, &mut out);
+    let filtered = out.take_filtered();
+    (conformance::render(&[out.finish()]), filtered)
+}
+
+#[test]
+fn mutated_events_read_the_same_on_the_fast_path_and_the_full_parse() {
+    // An event holding only values the mapping uses (no repeated key either: the first would go unused), with
+    // escapes and a target before the app: every deletion, insertion and replacement of a byte that matters to
+    // JSON either keeps it JSON (both paths must then read alike) or breaks something the mapping uses (the fast
+    // path must then decline, and the full parse rejects it). Malformed values nothing uses are the fast path's
+    // one deliberate difference, tested above.
+    let record = r#"{"uuid":"u1","eventType":"user.authentication.sso","outcome":{"result":"SUCCESS"},"published":"2024-03-01T09:00:00.123Z","actor":{"id":"00u1","type":"User","alternateId":"ann\u00e9@example.com","displayName":"A \"q\" B"},"target":[{"type":"AppUser"},{"id":"0oa2","type":"AppInstance","alternateId":"slack","displayName":"Sl\/ack"}]}"#;
+    let specials = [
+        "\"", "\\", ",", ":", "{", "}", "[", "]", "\0", "\t", " ", "0", "-", "e", "u", "n", "t",
+    ];
+    let (mut mutants, mut json_ones) = (0, 0);
+    let mut check = |variant: &str| {
+        let (fast, full) = (parse_one(true, variant), parse_one(false, variant));
+        assert_eq!(fast, full, "{variant}");
+        mutants += 1;
+        json_ones += usize::from(serde_json::from_str::<serde_json::Value>(variant).is_ok());
+    };
+    check(record);
+    for at in (0..=record.len()).filter(|&i| record.is_char_boundary(i)) {
+        let next = (at + 1..=record.len()).find(|&i| record.is_char_boundary(i));
+        if let Some(next) = next {
+            check(&format!("{}{}", &record[..at], &record[next..]));
+        }
+        for s in specials {
+            check(&format!("{}{s}{}", &record[..at], &record[at..]));
+            if let Some(next) = next {
+                check(&format!("{}{s}{}", &record[..at], &record[next..]));
+            }
+        }
+    }
+    // Many mutants are still JSON (a character more in a string, another digit): those take the fast path.
+    assert!(
+        mutants > 10_000 && json_ones > mutants / 4,
+        "{json_ones} of {mutants}"
+    );
+}

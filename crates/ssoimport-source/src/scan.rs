@@ -66,6 +66,25 @@ fn skip_string_noting_escapes(b: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
+/// `i` at the opening quote of a member name; returns the index after its closing quote and whether it holds
+/// escapes. `None` if it is not closed or holds a raw control character: a name is structure, checked on every
+/// member walked, whether the member is read or not.
+fn skip_key(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        let k = find_string_special(b, j);
+        match *b.get(k)? {
+            b'"' => return Some((k + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                j = k + 2;
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// `i` at the first byte of a value; returns the index after it.
 fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
@@ -267,7 +286,7 @@ impl<'a> Members<'a> {
         if b.get(i) != Some(&b'"') {
             return self.fail();
         }
-        let Some((key_end, escaped)) = skip_string_noting_escapes(b, i) else {
+        let Some((key_end, escaped)) = skip_key(b, i) else {
             return self.fail();
         };
         let key_raw = &self.text[i..key_end];
@@ -356,23 +375,46 @@ impl<'a> Lookup<'a> for Raw<'a> {
 }
 
 /// A [`Raw`] value read as a full parse would check it, as far as it is read: text is read with
-/// [`crate::strict::text`], and the objects and arrays walked to reach it must be well formed. Whatever is
-/// malformed reads as absent and sets the flag the value was made with, so that a fast path can drop what it
-/// mapped and send the record the full way, which rejects it. Members nobody reads are skipped unchecked.
+/// [`crate::strict::text`], the objects and arrays walked to reach it must be well formed, and a value looked at
+/// but not walked into (an array where members are looked for, a container where text is) is checked whole.
+/// Whatever is malformed reads as absent and sets the flag the value was made with, so that a fast path can drop
+/// what it mapped and send the record the full way, which rejects it. Members and elements nobody reads are
+/// skipped unchecked.
 #[derive(Debug, Clone, Copy)]
 pub struct Checked<'a, 'f> {
     raw: Raw<'a>,
+    /// Containers the value sits in (toward serde_json's nesting limit).
+    depth: u32,
     malformed: &'f Cell<bool>,
 }
 
 impl<'a, 'f> Checked<'a, 'f> {
-    /// `raw`, read strictly; `malformed` is set when a read finds it malformed.
-    pub fn new(raw: Raw<'a>, malformed: &'f Cell<bool>) -> Self {
-        Checked { raw, malformed }
+    /// `raw`, inside `depth` containers (1 for a member of a record), read strictly; `malformed` is set when a
+    /// read finds it malformed.
+    pub fn new(raw: Raw<'a>, depth: u32, malformed: &'f Cell<bool>) -> Self {
+        Checked {
+            raw,
+            depth,
+            malformed,
+        }
     }
 
-    fn with(self, raw: Raw<'a>) -> Self {
-        Checked { raw, ..self }
+    /// A value inside this one.
+    fn inner(self, raw: Raw<'a>) -> Self {
+        Checked {
+            raw,
+            depth: self.depth + 1,
+            ..self
+        }
+    }
+
+    /// Checks the value whole; false (and flagged) if a full parse would refuse it.
+    fn check_whole(self) -> bool {
+        let ok = crate::strict::is_valid(self.raw.as_str(), self.depth);
+        if !ok {
+            self.malformed.set(true);
+        }
+        ok
     }
 }
 
@@ -384,14 +426,15 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
 
     fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
         if !self.raw.is_object() {
-            // A full parse finds no member in a string or a number either; the value itself is checked once read.
+            // No members, as a full parse finds none; but it parses the value.
+            self.check_whole();
             return [None; N];
         }
         let mut members = self.raw.members();
         let mut found = [None; N];
         for (k, v) in members.by_ref() {
             if let Some(i) = keys.iter().position(|key| *key == k) {
-                found[i] = Some(self.with(v));
+                found[i] = Some(self.inner(v));
             }
         }
         if members.failed {
@@ -402,6 +445,10 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
     }
 
     fn text(self) -> Option<Cow<'a, str>> {
+        if matches!(self.raw.as_str().as_bytes().first(), Some(b'{' | b'[')) {
+            self.check_whole();
+            return None;
+        }
         crate::strict::text(self.raw.as_str()).unwrap_or_else(|_| {
             self.malformed.set(true);
             None
@@ -409,8 +456,15 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
     }
 
     fn elements(self) -> Vec<Self> {
+        if self.raw.is_object() {
+            return vec![self];
+        }
+        if !self.raw.as_str().starts_with('[') {
+            self.check_whole();
+            return Vec::new();
+        }
         match self.raw.elements() {
-            Some(items) => items.into_iter().map(|v| self.with(v)).collect(),
+            Some(items) => items.into_iter().map(|v| self.inner(v)).collect(),
             None => {
                 self.malformed.set(true);
                 Vec::new()
@@ -535,6 +589,67 @@ mod tests {
             let open = format!("\"{}", "y".repeat(len));
             assert_eq!(skip_string(open.as_bytes(), 0), None, "{open}");
         }
+    }
+
+    #[test]
+    fn checked_values_flag_what_a_full_parse_refuses_as_far_as_they_are_read() {
+        /// What a case reads of its value.
+        enum Read {
+            Text(&'static str),
+            Member(&'static str),
+            Elements,
+        }
+        // (value, what is read, whether a full parse refuses what was read)
+        let cases = [
+            (r#"{"a": "x", "b": 1}"#, Read::Text("a"), false),
+            (r#"{"a": "x\q"}"#, Read::Text("a"), true),
+            ("{\"a\": \"x\u{1}\"}", Read::Text("a"), true),
+            (r#"{"a": tru}"#, Read::Text("a"), true),
+            (r#"{"a" "x"}"#, Read::Member("a"), true),
+            (r#"{"a": [1,]}"#, Read::Text("a"), true),
+            (r#"{"a": [1]}"#, Read::Text("a"), false),
+            (r#"[1,}"#, Read::Member("a"), true),
+            (r#"[1, {"b": 2}]"#, Read::Member("a"), false),
+            (r#"[1, 2,]"#, Read::Elements, true),
+            ("\"a\u{0}\"", Read::Elements, true),
+            // Nothing reads `b`: it stays unchecked.
+            (r#"{"a": "x", "b": 1e400}"#, Read::Text("a"), false),
+        ];
+        for (text, read, refused) in cases {
+            let flag = Cell::new(false);
+            let value = Checked::new(Raw::parse(text).unwrap(), 0, &flag);
+            match read {
+                Read::Text(key) => assert!(value.text_at(&[key]).is_none() || !refused),
+                Read::Member(key) => assert!(value.member(key).is_none() || !refused),
+                Read::Elements => assert!(value.elements().is_empty() || !refused),
+            }
+            assert_eq!(flag.get(), refused, "{text}");
+        }
+        let flag = Cell::new(false);
+        let value = Checked::new(Raw::parse(r#"{"a": " x ", "n": 12}"#).unwrap(), 0, &flag);
+        assert_eq!(value.text_at(&["a"]).as_deref(), Some(" x "));
+        assert_eq!(value.text_at(&["n"]).as_deref(), Some("12"));
+        assert!(!flag.get());
+    }
+
+    #[test]
+    fn a_member_name_with_a_raw_control_character_fails_the_walk() {
+        for text in [
+            "{\"a\u{1}\": 1}",
+            "{\"x\": 1, \"\u{0}b\": 2}",
+            "{\"a\\\u{1f}\": 1}",
+        ] {
+            let mut members = Raw::parse(text).unwrap().members();
+            members.by_ref().for_each(drop);
+            assert!(members.failed, "{text:?}");
+            assert!(serde_json::from_str::<Value>(text).is_err());
+        }
+        let mut members = Raw::parse(r#"{"a\u0001": 1, "b\t": 2}"#).unwrap().members();
+        let keys: Vec<_> = members.by_ref().map(|(k, _)| k.into_owned()).collect();
+        assert_eq!(
+            (keys, members.failed),
+            (vec!["a\u{1}".to_string(), "b\t".to_string()], false)
+        );
     }
 
     #[test]
