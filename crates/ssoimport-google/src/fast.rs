@@ -13,10 +13,10 @@
 //! reader's fast path skips the members it does not read unchecked.) The check costs a pass over the whole
 //! record, which is still far cheaper than building the `Value`, and it makes the walks after it cheap.
 //!
-//! The walk is local rather than `ssoimport_source::scan::Raw`, which re-checks structure on every walk (so
-//! an element is skipped twice: to find it, then to make a `Raw` of it, since `Raw` cannot be made from a span
-//! already checked) and skips strings with a `memchr2` call each, slower than a word at a time on the short
-//! strings of an activity.
+//! The walk is local rather than `ssoimport_source::scan::Raw` (or `scan::Checked`, which the Okta reader reads
+//! strictly through), which re-checks structure on every walk: an element is skipped twice, to find it and then
+//! to make a `Raw` of it, since a `Raw` cannot be made from a span already checked. Here one check of the whole
+//! record notes where every value ends, and the walks after it jump.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
