@@ -519,7 +519,7 @@ impl Work {
         if self.encode_usage {
             let all = vec![true; validated.valid.num_rows()];
             let usage = usage_batch(&validated.valid, &all);
-            usage_lines.reserve(usage.num_rows() * 200);
+            usage_lines.reserve(usage.num_rows() * 256);
             ndjson::write_batch(&usage, &mut usage_lines, &mut usage_ends);
             // Compressing here, on every core, keeps gzip off the sequential path.
             usage_segment = Some(Segment::compress(
