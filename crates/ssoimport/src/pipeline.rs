@@ -1,6 +1,7 @@
 //! The convert pipeline: inputs → chunks → (parallel) parse, normalize, validate, encode → (in order) dedupe,
 //! aggregate, write parts, rejects and the manifest.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -549,20 +550,38 @@ impl Work {
 /// The first characters of a record, on one line.
 fn excerpt(chunk: &Chunk, offset: u64, length: u32) -> String {
     let start = offset.saturating_sub(chunk.base_offset) as usize;
-    if start >= chunk.data.len() {
+    let Some(rest) = chunk.data.get(start..) else {
         return String::new();
+    };
+    one_line(&rest[..rest.len().min(length as usize).min(EXCERPT_CHARS * 4)])
+}
+
+/// The first [`EXCERPT_CHARS`] characters of `bytes`, trimmed, control characters made spaces.
+fn one_line(bytes: &[u8]) -> String {
+    // Records are UTF-8 unless rejected for not being so; the cut may split a character, which is left out.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(e) if e.error_len().is_none() => {
+            Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    let text = text.trim();
+    let head = &text.as_bytes()[..text.len().min(EXCERPT_CHARS)];
+    if head.is_ascii() {
+        // Most excerpts: one byte a character, changed in place.
+        let mut flat = head.to_vec();
+        for b in &mut flat {
+            if b.is_ascii_control() {
+                *b = b' ';
+            }
+        }
+        return String::from_utf8(flat).unwrap_or_default();
     }
-    let end = (start + length as usize)
-        .min(chunk.data.len())
-        .min(start + EXCERPT_CHARS * 4);
-    let text = String::from_utf8_lossy(&chunk.data[start..end]);
-    let flat: String = text
-        .trim()
-        .chars()
+    text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(EXCERPT_CHARS)
-        .collect();
-    flat
+        .collect()
 }
 
 /// The sequential end of the pipeline: dedupe, aggregate, write.
@@ -946,5 +965,29 @@ impl ParquetSink {
 
     fn finish(self) -> Result<Vec<ssoimport_upload::DataFile>, PipelineError> {
         Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_one_trimmed_line_of_at_most_so_many_characters() {
+        let long = "x".repeat(300);
+        let wide = "é".repeat(300);
+        let cases: [(&[u8], String); 7] = [
+            (b"  {\"a\":\t1}\r\n", "{\"a\": 1}".to_string()),
+            (long.as_bytes(), "x".repeat(EXCERPT_CHARS)),
+            (wide.as_bytes(), "é".repeat(EXCERPT_CHARS)),
+            // Cut inside a character: the piece is left out.
+            (&"aé".as_bytes()[..2], "a".to_string()),
+            (b"a\xffb", "a\u{fffd}b".to_string()),
+            ("ü\u{7f}\u{85}z".as_bytes(), "ü  z".to_string()),
+            (b"", String::new()),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(one_line(bytes), expected, "{bytes:?}");
+        }
     }
 }
