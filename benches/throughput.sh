@@ -2,9 +2,12 @@
 # End-to-end throughput of `ssoimport convert` on generated exports, against DuckDB doing the same job.
 #
 #   usage: benches/throughput.sh [--all] [--no-peer] [EVENTS] [RUNS]      (defaults: 200000 events, 3 runs)
+#          benches/throughput.sh [--no-peer] --input=FILE [RUNS]
 #
-#   --all      also Entra, Google and CSV exports (default: Okta only)
-#   --no-peer  do not run (or install) the DuckDB peer
+#   --all         also Entra, Google and CSV exports (default: Okta only)
+#   --no-peer     do not run (or install) the DuckDB peer
+#   --input=FILE  time an Okta NDJSON export you have (e.g. from benches/repeat_fixture.py) instead of a
+#                 generated one; its lines are the events counted
 #
 # What it does, per source:
 #   1. builds the release binary (`cargo build --release -p ssoimport-cli`, a no-op when it is up to date),
@@ -20,13 +23,14 @@
 # run it on a quiet machine and say so next to the numbers.
 set -euo pipefail
 
-all=0 peer=1 args=()
+all=0 peer=1 input= args=()
 for a in "$@"; do
   case $a in
   --all) all=1 ;;
+  --input=*) input=${a#--input=} ;;
   --no-peer) peer=0 ;;
   -h | --help)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   -*)
@@ -37,6 +41,17 @@ for a in "$@"; do
   esac
 done
 n=${args[0]:-200000} runs=${args[1]:-3}
+if [[ -n $input ]]; then
+  [[ -s $input ]] || {
+    echo "no export at $input" >&2
+    exit 2
+  }
+  ((all)) && {
+    echo "--input times one Okta export: leave out --all" >&2
+    exit 2
+  }
+  n=$(wc -l <"$input") runs=${args[0]:-3}
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 here=$root/benches
 dir=${BENCH_DIR:-/var/tmp/ssoimport-bench}
@@ -93,7 +108,7 @@ rows=()
 for src in "${sources[@]}"; do
   ext=ndjson
   [[ $src == csv ]] && ext=csv
-  data=$dir/${src}_${n}_s42.$ext
+  data=${input:-$dir/${src}_${n}_s42.$ext}
   if [[ ! -s $data ]]; then
     echo "generating $data ..." >&2
     "$bin" gen "$src" --events "$n" --seed 42 --out "$data.tmp" >&2
