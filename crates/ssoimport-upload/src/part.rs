@@ -350,6 +350,45 @@ pub struct RejectLine<'a> {
     pub excerpt: &'a str,
 }
 
+impl RejectLine<'_> {
+    /// Appends the reject's line of `rejects.jsonl` (a JSON object and `\n`) to `out`.
+    pub fn render(&self, out: &mut Vec<u8>) {
+        use crate::ndjson::write_str;
+        out.extend_from_slice(b"{\"file\":");
+        write_str(self.file, out);
+        if let Some(line) = self.line {
+            out.extend_from_slice(b",\"line\":");
+            push_decimal(line, out);
+        }
+        out.extend_from_slice(b",\"record\":");
+        push_decimal(self.record, out);
+        out.extend_from_slice(b",\"offset\":");
+        push_decimal(self.offset, out);
+        out.extend_from_slice(b",\"code\":");
+        write_str(self.code, out);
+        out.extend_from_slice(b",\"detail\":");
+        write_str(self.detail, out);
+        out.extend_from_slice(b",\"excerpt\":");
+        write_str(self.excerpt, out);
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(mut n: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 /// Writes `DIR/rejects.jsonl`: one JSON object per rejected record.
 pub struct RejectWriter {
     path: PathBuf,
@@ -373,31 +412,22 @@ impl RejectWriter {
 
     /// Appends one reject.
     pub fn write(&mut self, reject: &RejectLine<'_>) -> Result<(), EncodeError> {
-        use crate::ndjson::write_str;
-        let l = &mut self.line;
-        l.clear();
-        l.extend_from_slice(b"{\"file\":");
-        write_str(reject.file, l);
-        if let Some(line) = reject.line {
-            l.extend_from_slice(format!(",\"line\":{line}").as_bytes());
-        }
-        l.extend_from_slice(
-            format!(
-                ",\"record\":{},\"offset\":{},\"code\":",
-                reject.record, reject.offset
-            )
-            .as_bytes(),
-        );
-        write_str(reject.code, l);
-        l.extend_from_slice(b",\"detail\":");
-        write_str(reject.detail, l);
-        l.extend_from_slice(b",\"excerpt\":");
-        write_str(reject.excerpt, l);
-        l.extend_from_slice(b"}\n");
+        self.line.clear();
+        reject.render(&mut self.line);
         self.out
-            .write_all(l)
+            .write_all(&self.line)
             .map_err(|source| io_err(&self.path, source))?;
         self.count += 1;
+        Ok(())
+    }
+
+    /// Appends `count` rejects rendered elsewhere with [`RejectLine::render`] (in parallel, say), `lines` being
+    /// their lines end to end.
+    pub fn write_rendered(&mut self, lines: &[u8], count: u64) -> Result<(), EncodeError> {
+        self.out
+            .write_all(lines)
+            .map_err(|source| io_err(&self.path, source))?;
+        self.count += count;
         Ok(())
     }
 
@@ -587,5 +617,54 @@ mod tests {
             Err(EncodeError::RowTooLarge { .. })
         ));
         assert!(w.write_line(b"{}\n").is_ok());
+    }
+
+    #[test]
+    fn rejects_written_one_by_one_or_rendered_elsewhere_give_the_same_file() {
+        let rejects = [
+            RejectLine {
+                file: "a \"b\".ndjson",
+                line: Some(18_446_744_073_709_551_615),
+                record: 0,
+                offset: 1234,
+                code: "parse_error",
+                detail: "not valid JSON (EOF)",
+                excerpt: "{\"uuid\":\"\\x\u{1}",
+            },
+            RejectLine {
+                file: "b.csv",
+                line: None,
+                record: 7,
+                offset: 10,
+                code: "missing_email",
+                detail: "ünïcødé",
+                excerpt: "",
+            },
+        ];
+        let one = tempfile::tempdir().unwrap();
+        let mut writer = RejectWriter::create(one.path()).unwrap();
+        for r in &rejects {
+            writer.write(r).unwrap();
+        }
+        assert_eq!(writer.finish().unwrap(), 2);
+        let two = tempfile::tempdir().unwrap();
+        let mut writer = RejectWriter::create(two.path()).unwrap();
+        let mut lines = Vec::new();
+        rejects.iter().for_each(|r| r.render(&mut lines));
+        writer.write_rendered(&lines, 2).unwrap();
+        assert_eq!(writer.finish().unwrap(), 2);
+        let text = fs::read_to_string(one.path().join("rejects.jsonl")).unwrap();
+        assert_eq!(
+            text,
+            fs::read_to_string(two.path().join("rejects.jsonl")).unwrap()
+        );
+        let parsed: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(parsed[0]["file"], "a \"b\".ndjson");
+        assert_eq!(parsed[0]["line"], 18_446_744_073_709_551_615_u64);
+        assert_eq!(parsed[0]["offset"], 1234);
+        assert_eq!(parsed[0]["excerpt"], "{\"uuid\":\"\\x\u{1}");
+        assert_eq!(parsed[1].get("line"), None);
+        assert_eq!(parsed[1]["record"], 7);
+        assert_eq!(parsed[1]["detail"], "ünïcødé");
     }
 }

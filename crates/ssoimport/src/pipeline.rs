@@ -13,8 +13,8 @@ use arrow_array::RecordBatch;
 use rayon::prelude::*;
 use ssoimport_aggregate::{Aggregated, Aggregator, usage_batch};
 use ssoimport_normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
-use ssoimport_schema::Task;
 use ssoimport_schema::intermediate::RecordKind;
+use ssoimport_schema::{RejectCode, Task};
 use ssoimport_source::{
     Chunk, ChunkAssembler, ChunkOptions, Chunker, Input, Prepared, Source, open_input, parse_chunk,
 };
@@ -23,7 +23,7 @@ use ssoimport_upload::{
     RejectWriter, TaskOutput,
 };
 use ssoimport_upload::{Segment, ndjson};
-use ssoimport_validate::{Deduplicator, Reject, ValidateError, ValidateOptions, Validator, dedupe_keys};
+use ssoimport_validate::{Deduplicator, ValidateError, ValidateOptions, Validator, dedupe_keys};
 
 use crate::readers::{Readers, SourceChoice};
 
@@ -239,7 +239,9 @@ struct ChunkResult {
     usage_ends: Vec<usize>,
     /// The same lines compressed, ready to lay into a part when none of them turns out to be a duplicate.
     usage_segment: Option<Segment>,
-    rejects: Vec<(Reject, String)>,
+    /// The chunk's rejects as lines of `rejects.jsonl`, rendered here (on every core), and their codes.
+    reject_lines: Vec<u8>,
+    reject_codes: Vec<RejectCode>,
 }
 
 enum Pending {
@@ -529,10 +531,24 @@ impl Work {
                 self.gzip_level,
             ));
         }
-        let rejects = validated.rejects.into_iter().map(|r| {
-            let excerpt = excerpt(chunk, r.offset, r.length);
-            (r, excerpt)
-        });
+        let mut reject_lines = Vec::new();
+        let reject_codes = validated
+            .rejects
+            .iter()
+            .map(|r| {
+                RejectLine {
+                    file: &r.file,
+                    line: r.line,
+                    record: r.record,
+                    offset: r.offset,
+                    code: r.code.as_str(),
+                    detail: &r.detail,
+                    excerpt: &excerpt(chunk, r.offset, r.length),
+                }
+                .render(&mut reject_lines);
+                r.code
+            })
+            .collect();
         Ok(ChunkResult {
             input,
             read: parsed.read(),
@@ -542,7 +558,8 @@ impl Work {
             usage_lines,
             usage_ends,
             usage_segment,
-            rejects: rejects.collect(),
+            reject_lines,
+            reject_codes,
         })
     }
 }
@@ -638,26 +655,28 @@ impl<'a> Sink<'a> {
 
     fn reject(&mut self, reject: &RejectLine<'_>, records: u64) -> Result<(), PipelineError> {
         self.rejects.write(reject)?;
-        *self.rejects_by_code.entry(reject.code.to_string()).or_default() += records;
-        self.counts.rejected += records;
+        self.count_rejects(reject.code, records);
         Ok(())
+    }
+
+    fn count_rejects(&mut self, code: &str, records: u64) {
+        match self.rejects_by_code.get_mut(code) {
+            Some(n) => *n += records,
+            None => {
+                self.rejects_by_code.insert(code.to_string(), records);
+            }
+        }
+        self.counts.rejected += records;
     }
 
     fn take(&mut self, result: ChunkResult) -> Result<(), PipelineError> {
         self.counts.read += result.read;
         self.counts.filtered += result.filtered;
         self.per_input[result.input].0 += result.read;
-        for (r, excerpt) in &result.rejects {
-            let line = RejectLine {
-                file: &r.file,
-                line: r.line,
-                record: r.record,
-                offset: r.offset,
-                code: r.code.as_str(),
-                detail: &r.detail,
-                excerpt,
-            };
-            self.reject(&line, 1)?;
+        self.rejects
+            .write_rendered(&result.reject_lines, result.reject_codes.len() as u64)?;
+        for code in &result.reject_codes {
+            self.count_rejects(code.as_str(), 1);
         }
         let rows = result.valid.num_rows();
         let kinds = result.valid.column(ssoimport_schema::normalized::col::KIND);
