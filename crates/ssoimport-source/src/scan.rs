@@ -289,14 +289,14 @@ impl<'a> Members<'a> {
         let Some((key_end, escaped)) = skip_key(b, i) else {
             return self.fail();
         };
-        let key_raw = &self.text[i..key_end];
         let key = if escaped {
-            match serde_json::from_str::<String>(key_raw) {
+            match serde_json::from_str::<String>(&self.text[i..key_end]) {
                 Ok(k) => Cow::Owned(k),
                 Err(_) => return self.fail(),
             }
         } else {
-            Cow::Borrowed(&key_raw[1..key_raw.len() - 1])
+            // Inside the quotes: one slice of the text (each checks both ends).
+            Cow::Borrowed(&self.text[i + 1..key_end - 1])
         };
         let colon = skip_ws(b, key_end);
         if b.get(colon) != Some(&b':') {
