@@ -46,14 +46,7 @@ impl<'a> Json<'a> for &'a Value {
     }
 
     fn kind(self) -> Type {
-        match self {
-            Value::Null => Type::Null,
-            Value::Bool(_) => Type::Bool,
-            Value::Number(_) => Type::Number,
-            Value::String(_) => Type::String,
-            Value::Array(_) => Type::Array,
-            Value::Object(_) => Type::Object,
-        }
+        Type::of(self)
     }
 
     fn string(self) -> Option<Cow<'a, str>> {

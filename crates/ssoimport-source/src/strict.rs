@@ -39,6 +39,18 @@ pub enum Type {
 }
 
 impl Type {
+    /// The type of a parsed value.
+    pub fn of(value: &Value) -> Type {
+        match value {
+            Value::Null => Type::Null,
+            Value::Bool(_) => Type::Bool,
+            Value::Number(_) => Type::Number,
+            Value::String(_) => Type::String,
+            Value::Array(_) => Type::Array,
+            Value::Object(_) => Type::Object,
+        }
+    }
+
     /// The type as a reject's detail names it.
     pub fn name(self) -> &'static str {
         match self {
@@ -466,17 +478,6 @@ mod tests {
     use super::*;
     use crate::test_rng::TestRng;
 
-    fn type_of_value(v: &Value) -> Type {
-        match v {
-            Value::Null => Type::Null,
-            Value::Bool(_) => Type::Bool,
-            Value::Number(_) => Type::Number,
-            Value::String(_) => Type::String,
-            Value::Array(_) => Type::Array,
-            Value::Object(_) => Type::Object,
-        }
-    }
-
     #[test]
     fn strict_readers_agree_with_a_full_parse_or_refuse() {
         for value in [
@@ -516,7 +517,7 @@ mod tests {
             );
             assert_eq!(boolean(r).unwrap(), lenient::boolean(&parsed), "{value}");
             assert_eq!(string(r).unwrap().as_deref(), parsed.as_str(), "{value}");
-            assert_eq!(kind(r).unwrap(), type_of_value(&parsed), "{value}");
+            assert_eq!(kind(r).unwrap(), Type::of(&parsed), "{value}");
         }
         for bad in [
             "tru",

@@ -356,14 +356,11 @@ impl RejectLine<'_> {
         use crate::ndjson::write_str;
         out.extend_from_slice(b"{\"file\":");
         write_str(self.file, out);
+        // Writing into a Vec cannot fail.
         if let Some(line) = self.line {
-            out.extend_from_slice(b",\"line\":");
-            push_decimal(line, out);
+            let _ = write!(out, ",\"line\":{line}");
         }
-        out.extend_from_slice(b",\"record\":");
-        push_decimal(self.record, out);
-        out.extend_from_slice(b",\"offset\":");
-        push_decimal(self.offset, out);
+        let _ = write!(out, ",\"record\":{},\"offset\":{}", self.record, self.offset);
         out.extend_from_slice(b",\"code\":");
         write_str(self.code, out);
         out.extend_from_slice(b",\"detail\":");
@@ -372,21 +369,6 @@ impl RejectLine<'_> {
         write_str(self.excerpt, out);
         out.extend_from_slice(b"}\n");
     }
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(mut n: u64, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 /// Writes `DIR/rejects.jsonl`: one JSON object per rejected record.
