@@ -2,8 +2,10 @@
 //! building it. A LogEvent or sign-in is mostly context no row needs; skipping it by jumping from quote to quote
 //! is several times faster than parsing it, and containers are skipped 64 bytes at a time (`blocks`).
 //!
-//! Only the structure on the path walked is checked; a malformed value elsewhere is skipped as it stands. Callers
-//! fall back to a full parse whenever a walk fails, so broken records still get their `parse_error`.
+//! Only the structure on the path walked is checked (member names included); a malformed value elsewhere is
+//! skipped as it stands, and [`Raw::text`] reads a malformed value as absent. Callers fall back to a full parse
+//! whenever a walk fails, so broken records still get their `parse_error`; a fast path that must also reject
+//! what a full parse rejects in the values it reads walks through [`Checked`] instead.
 
 use std::borrow::Cow;
 use std::cell::Cell;
