@@ -129,7 +129,7 @@ impl<'a> Raw<'a> {
     }
 
     /// The members of an object, in order (`None` ends the walk on malformed structure: check
-    /// [`Raw::members_ok`] or use [`Raw::get`]).
+    /// [`Members::failed`] or use [`Raw::get`]).
     pub fn members(self) -> Members<'a> {
         let b = self.text.as_bytes();
         let ok = b.first() == Some(&b'{');
