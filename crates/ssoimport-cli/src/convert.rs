@@ -63,7 +63,7 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 10_000_000)]
     max_part_bytes: u64,
 
-    /// gzip level of the parts, 0 (fastest) to 9 (smallest).
+    /// gzip level of the parts: 0 stores them uncompressed, 1 (fastest) to 9 (smallest).
     #[arg(long, value_name = "LEVEL", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
 

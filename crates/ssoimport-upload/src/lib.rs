@@ -4,6 +4,9 @@
 //!   timestamps as `YYYY-MM-DDTHH:MM:SS.mmmZ`, nested objects for dotted fields.
 //! - [`PartWriter`]: gzip parts of at most `max_part_bytes` compressed bytes each (10,000,000 by default), written
 //!   under temporary names and renamed when sealed, with their MD5; deterministic for the same rows.
+//! - [`Segment`]: lines compressed apart (on other threads) and laid into parts in order, by a deflate encoder made
+//!   for NDJSON rows (matches looked up only where a word can begin: 3-4x zlib's level 6 for a few percent more
+//!   bytes).
 //! - [`Manifest`]: what a run wrote (counts, parts with rows, bytes and MD5), read back by the uploader.
 //!
 //! ```
@@ -21,6 +24,7 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+mod deflate;
 mod manifest;
 pub mod ndjson;
 mod part;
