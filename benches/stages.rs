@@ -113,7 +113,7 @@ fn stages(c: &mut Criterion) {
     // gzip of the usage lines (Okta's; every source's usage rows have the same shape): each chunk's lines
     // compressed as a segment (in the workers, in parallel), then segments laid into size-capped parts (the
     // sequential sink: one part per iteration at this size, so each iteration also writes and syncs one file),
-    // and the line-by-line path the roster and discovery tasks take.
+    // and the line-by-line path (zlib) for rows that come one at a time.
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut g = group(c, "gzip");
     for s in inputs.iter().filter(|s| s.format == Format::Okta) {
@@ -124,6 +124,19 @@ fn stages(c: &mut Criterion) {
                 b.iter(|| {
                     for usage in &s.usage {
                         black_box(usage.compress(level));
+                    }
+                })
+            });
+            // The same segments through zlib-rs (what segments were made with before the row encoder).
+            g.bench_function(format!("zlib_rs_level{level}"), |b| {
+                b.iter(|| {
+                    for usage in &s.usage {
+                        let mut deflate = flate2::Compress::new(flate2::Compression::new(level), false);
+                        let mut out = Vec::with_capacity(usage.lines.len());
+                        deflate
+                            .compress_vec(&usage.lines, &mut out, flate2::FlushCompress::Sync)
+                            .expect("deflate in memory");
+                        black_box(out);
                     }
                 })
             });

@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 sanitizer="${SANITIZER:-none}"
 toolchain="${FUZZ_TOOLCHAIN:-}"
-all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp upload"
+all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp upload deflate"
 targets="${TARGETS:-$all_targets}"
 
 if [ -z "$toolchain" ]; then
@@ -71,6 +71,8 @@ seed compressed '\001\200\000' "$fixtures/google/token-activities.ndjson"
 mapfile -t ndjson_files < <(find "$fixtures" -type f -name '*.ndjson' | sort)
 seed upload '\000' "${ndjson_files[@]}"
 seed upload '\004' "${ndjson_files[@]}"
+# deflate: level and cut, then NDJSON.
+seed deflate '\006' "${ndjson_files[@]}"
 mkdir -p corpus/timestamp
 i=0
 for t in '2024-03-05T15:56:53.889Z' '2025-03-01T09:00:00.1234567Z' '3/5/2024 3:56:53 PM' '3/5/24, 15:56' \
