@@ -63,6 +63,9 @@ impl ParsedChunk {
 /// that are not UTF-8 become reject rows here, once for every reader.
 pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
     let mut out = RecordBuilder::new(chunk.file.clone());
+    // One pass over the whole chunk costs less than one per record; a chunk with a bad byte anywhere (even in a
+    // gap between records) has its records validated one by one.
+    let whole = simdutf8::basic::from_utf8(&chunk.data).ok();
     for span in &chunk.records {
         if prepared.first_is_header && span.index == 0 {
             continue;
@@ -90,9 +93,16 @@ pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
             }
             None => {}
         }
-        // SIMD validation for the common, valid record; std's for the error's position.
+        // The record out of the chunk validated whole; else validated alone (SIMD for the common, valid record;
+        // std's for the error's position).
         let bytes = chunk.bytes(span);
-        match simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)) {
+        let record = whole
+            .and_then(|text| text.get(span.start..span.start + span.kept))
+            .map_or_else(
+                || simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)),
+                Ok,
+            );
+        match record {
             Ok(text) => prepared.parser.parse(text, &mut out),
             Err(e) => out.reject(
                 RejectCode::InvalidUtf8,
