@@ -142,9 +142,17 @@ impl Skipper {
         let stray = classes.backslash & !inside;
         let open = classes.open & !inside;
         let close = classes.close & !inside;
-        // Fewer closers than open containers: the depth cannot reach zero in this block.
-        if close.count_ones() < self.depth {
-            self.depth = self.depth + open.count_ones() - close.count_ones();
+        // No closer (the common block: x86-64's baseline has no popcount instruction, so counting costs), or
+        // fewer closers than open containers: the depth cannot reach zero in this block.
+        if close == 0 {
+            if open != 0 {
+                self.depth += open.count_ones();
+            }
+            return (stray == 0).then_some(None);
+        }
+        let closers = close.count_ones();
+        if closers < self.depth {
+            self.depth = self.depth + open.count_ones() - closers;
             return (stray == 0).then_some(None);
         }
         let mut brackets = open | close;
