@@ -25,6 +25,7 @@ struct Classes {
     close: u64,
 }
 
+#[inline(always)]
 fn classify(block: &[u8; BLOCK]) -> Classes {
     let mut classes = Classes {
         quote: 0,
@@ -129,6 +130,7 @@ impl Skipper {
     /// Follows one block: `None` on a backslash outside strings before the container's end (the state is then
     /// undefined), `Some(Some(end))` once the container closes (the index after its closer), `Some(None)`
     /// while it is still open.
+    #[inline(always)]
     pub(crate) fn step(&mut self, block: &[u8; BLOCK]) -> Option<Option<usize>> {
         let classes = classify(block);
         let escaped = if classes.backslash | self.escape_carry == 0 {
