@@ -33,6 +33,9 @@ const EMPTY: u32 = 0;
 /// Marks a token as a match (else it is a literal byte).
 const MATCH_FLAG: u32 = 1 << 31;
 
+/// Largest input compressed with one window (positions must fit a u32 bucket slot).
+const MAX_PIECE: usize = 1 << 30;
+
 /// Candidates kept per hash bucket at each gzip level (1 to 9).
 fn bucket_ways(level: u32) -> usize {
     match level {
@@ -46,17 +49,26 @@ fn bucket_ways(level: u32) -> usize {
 /// Compresses `input` as raw deflate at `level` (1 to 9) into `out`, ending byte-aligned after an empty stored
 /// block (no final block).
 pub(crate) fn compress(input: &[u8], level: u32, out: &mut Vec<u8>) {
-    let mut bits = BitWriter::new(out);
-    match bucket_ways(level) {
-        1 => Encoder::<1>::run(input, &mut bits),
-        2 => Encoder::<2>::run(input, &mut bits),
-        4 => Encoder::<4>::run(input, &mut bits),
-        _ => Encoder::<8>::run(input, &mut bits),
+    compress_in_pieces(input, level, out, MAX_PIECE);
+}
+
+/// [`compress`], pieces of at most `max_piece` bytes at a time: buckets hold positions as u32, so a larger input
+/// goes as pieces, each ended like a whole segment (with a window of its own), which lay end to end as segments
+/// do.
+fn compress_in_pieces(input: &[u8], level: u32, out: &mut Vec<u8>, max_piece: usize) {
+    for piece in input.chunks(max_piece).chain(input.is_empty().then_some(&[][..])) {
+        let mut bits = BitWriter::new(out);
+        match bucket_ways(level) {
+            1 => Encoder::<1>::run(piece, &mut bits),
+            2 => Encoder::<2>::run(piece, &mut bits),
+            4 => Encoder::<4>::run(piece, &mut bits),
+            _ => Encoder::<8>::run(piece, &mut bits),
+        }
+        // Sync flush: an empty stored block, then the byte boundary.
+        bits.put(0, 3);
+        bits.align();
+        bits.out.extend_from_slice(&[0, 0, 0xff, 0xff]);
     }
-    // Sync flush: an empty stored block, then the byte boundary.
-    bits.put(0, 3);
-    bits.align();
-    bits.out.extend_from_slice(&[0, 0, 0xff, 0xff]);
 }
 
 struct Encoder<'a, const WAYS: usize> {
@@ -750,6 +762,14 @@ mod tests {
         for level in [1, 6, 9] {
             round_trip(&text, level);
         }
+    }
+
+    #[test]
+    fn an_input_cut_into_pieces_round_trips() {
+        let text = rows(500, 11);
+        let mut out = Vec::new();
+        compress_in_pieces(&text, 6, &mut out, 10_000);
+        assert_eq!(inflate(&out), text);
     }
 
     #[test]
