@@ -5,7 +5,7 @@
 //! - [`PartWriter`]: gzip parts of at most `max_part_bytes` compressed bytes each (10,000,000 by default), written
 //!   under temporary names and renamed when sealed, with their MD5; deterministic for the same rows.
 //! - [`Segment`]: lines compressed apart (on other threads) and laid into parts in order, by a deflate encoder made
-//!   for NDJSON rows (matches looked up only where a word can begin: 3-4x zlib's level 6 for a few percent more
+//!   for NDJSON rows (matches looked up only where a word can begin: about 3x zlib's level 6 for a few percent more
 //!   bytes).
 //! - [`Manifest`]: what a run wrote (counts, parts with rows, bytes and MD5), read back by the uploader.
 //!
