@@ -488,6 +488,15 @@ impl HuffmanCode {
         HuffmanCode { lengths, codes }
     }
 
+    /// Symbols up to the last one with a code, at least `minimum`: the count a block header gives.
+    fn coded(&self, minimum: usize) -> usize {
+        self.lengths
+            .iter()
+            .rposition(|&l| l > 0)
+            .map_or(0, |i| i + 1)
+            .max(minimum)
+    }
+
     /// `symbol`'s code followed by `extra_bits` bits of `extra`, packed for [`BitWriter::put_packed`].
     fn packed(&self, symbol: usize, extra: u32, extra_bits: u32) -> u64 {
         let length = u32::from(self.lengths[symbol]);
@@ -578,18 +587,8 @@ const CODE_LENGTH_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4,
 
 /// The block header: type, the code-length code, then both codes' lengths run-length encoded.
 fn write_dynamic_header(bits: &mut BitWriter<'_>, lit: &HuffmanCode, dist: &HuffmanCode) {
-    let hlit = lit
-        .lengths
-        .iter()
-        .rposition(|&l| l > 0)
-        .map_or(0, |i| i + 1)
-        .max(257);
-    let hdist = dist
-        .lengths
-        .iter()
-        .rposition(|&l| l > 0)
-        .map_or(0, |i| i + 1)
-        .max(1);
+    let hlit = lit.coded(257);
+    let hdist = dist.coded(1);
     let mut all = Vec::with_capacity(hlit + hdist);
     all.extend_from_slice(&lit.lengths[..hlit]);
     all.extend_from_slice(&dist.lengths[..hdist]);
