@@ -364,7 +364,7 @@ static LENGTHS: [(u16, u8, u16); MAX_MATCH + 1] = {
     let mut code = 0;
     while code < BASE.len() {
         let (base, extra_bits) = BASE[code];
-        let count = if code == 28 { 1 } else { 1 << extra_bits };
+        let count = 1 << extra_bits;
         let mut k = 0;
         while k < count {
             let length = base as usize + k;
@@ -375,8 +375,7 @@ static LENGTHS: [(u16, u8, u16); MAX_MATCH + 1] = {
         }
         code += 1;
     }
-    // 258 has a code of its own (285), though code 284's range reaches it too.
-    table[MAX_MATCH] = (285, 0, 0);
+    // Code 284's range reaches 258 too; 258's own code, 285, comes last and so is the one kept.
     table
 };
 
