@@ -1,7 +1,8 @@
 //! Criterion benchmarks of each stage of ssoimport on one core, per source, on about 8 MB of input generated in
 //! process (`ssoimport-gen`, seed 42): generation itself, framing + chunking, the reader's parse, normalize,
-//! validate, NDJSON encoding of the usage rows, and gzip (a segment per chunk, compressed by the workers, and the
-//! part writer that lays segments or lines into size-capped parts). Each reports records/s and bytes/s.
+//! validate, NDJSON encoding of the usage rows, the sequential sink's deduplication and roster/discovery state, and
+//! gzip (a segment per chunk, compressed by the workers, and the part writer that lays segments or lines into
+//! size-capped parts). Each reports records/s and bytes/s.
 //!
 //! `cargo bench -p ssoimport-bench --bench stages` (add a filter such as `parse/` to run a few).
 
@@ -10,10 +11,12 @@ use std::hint::black_box;
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
+use ssoimport::aggregate::Aggregator;
 use ssoimport::normalize::{NormalizeOptions, Normalizer};
 use ssoimport::schema::Task;
 use ssoimport::source::{ChunkOptions, parse_chunk};
 use ssoimport::upload::{PartOptions, PartWriter};
+use ssoimport::validate::{Deduplicator, dedupe_keys};
 use ssoimport_bench::{Format, STAGE_INPUT_BYTES, Staged, Usage, frame, validator};
 
 fn staged() -> Vec<Staged> {
@@ -105,6 +108,28 @@ fn stages(c: &mut Criterion) {
                 for batch in &s.valid {
                     black_box(Usage::encode(batch));
                 }
+            })
+        });
+    }
+    g.finish();
+
+    // What the sequential sink does with every valid row besides writing it: the duplicate check, then the roster
+    // and discovery state (its rows built at the end). Bytes are the input's.
+    let mut g = group(c, "aggregate");
+    for s in &inputs {
+        g.throughput(throughput(s.parsed_rows, s.data.len()));
+        g.bench_function(s.format.name(), |b| {
+            b.iter(|| {
+                let mut dedupe = Deduplicator::new();
+                let mut aggregator = Aggregator::new(false);
+                for batch in &s.valid {
+                    let first: Vec<bool> = dedupe_keys(batch)
+                        .into_iter()
+                        .map(|key| key.is_none_or(|k| dedupe.first_time(k)))
+                        .collect();
+                    aggregator.add(batch, |row| first[row]);
+                }
+                black_box(aggregator.finish(8192))
             })
         });
     }
