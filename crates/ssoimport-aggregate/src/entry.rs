@@ -37,7 +37,7 @@ pub(crate) fn offer(slot: &mut Option<Seen>, at: i64, value: Option<&str>, strin
     let Some(value) = value else { return };
     match slot {
         // The same value again (the common case): keep its latest time, intern nothing.
-        Some(cur) if strings.get(cur.value) == value => cur.at = cur.at.max(at),
+        Some(cur) if strings.strings().holds(cur.value, value) => cur.at = cur.at.max(at),
         Some(cur) if (cur.at, strings.get(cur.value)) >= (at, value) => {}
         _ => {
             *slot = Some(Seen {

@@ -58,6 +58,14 @@ impl Strings {
         &self.text[start..self.end(index)]
     }
 
+    /// Whether string `index` is `s`: compared as bytes, lengths first, without the checks that slicing a `str`
+    /// makes at both ends (every usage row compares a few held strings with the values it offers).
+    fn is(&self, index: usize, s: &str) -> bool {
+        let start = if index == 0 { 0 } else { self.end(index - 1) };
+        let end = self.end(index);
+        end - start == s.len() && self.text.as_bytes().get(start..end) == Some(s.as_bytes())
+    }
+
     fn push(&mut self, s: &str) {
         let start = self.text.len();
         self.text.push_str(s);
@@ -78,6 +86,11 @@ impl Strings {
     /// The string of a handle.
     pub(crate) fn get(&self, sym: Sym) -> &str {
         self.at(sym.index())
+    }
+
+    /// Whether the string of a handle is `s`.
+    pub(crate) fn holds(&self, sym: Sym, s: &str) -> bool {
+        self.is(sym.index(), s)
     }
 
     /// The rank of every handle's string in byte order, for sorting by string without comparing strings again.
@@ -134,7 +147,7 @@ impl Interner {
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
         let hash = hash_str(s, self.seed);
         let Interner { strings, index, seed } = self;
-        if let Some(&i) = index.find(hash, |&i| strings.at(i as usize) == s) {
+        if let Some(&i) = index.find(hash, |&i| strings.is(i as usize, s)) {
             return Sym::from_index(i as usize);
         }
         let sym = Sym::from_index(strings.ends.len());
@@ -150,7 +163,7 @@ impl Interner {
     #[cfg(test)]
     pub(crate) fn find(&self, s: &str) -> Option<Sym> {
         self.index
-            .find(hash_str(s, self.seed), |&i| self.strings.at(i as usize) == s)
+            .find(hash_str(s, self.seed), |&i| self.strings.is(i as usize, s))
             .map(|&i| Sym::from_index(i as usize))
     }
 

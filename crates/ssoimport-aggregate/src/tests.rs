@@ -477,5 +477,8 @@ fn the_interner_gives_each_distinct_string_one_handle_and_ranks_them_in_byte_ord
     for (w, &s) in words.iter().zip(&syms) {
         assert_eq!(distinct[ranks.of(s) as usize], *w);
         assert_eq!(strings.get(s), w);
+        assert!(strings.holds(s, w));
+        assert!(!strings.holds(s, &format!("{w}x")));
+        assert!(!strings.holds(s, "never seen"));
     }
 }
