@@ -10,6 +10,7 @@ use arrow_schema::{ArrowError, DataType};
 use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::{self, col as src};
 use ssoimport_schema::normalized::{self, col as out};
+use ssoimport_schema::text::trim;
 
 use crate::timestamp::{SlashDateOrder, parse_timestamp};
 
@@ -307,13 +308,13 @@ fn text(array: &StringArray, row: usize) -> Option<&str> {
     if array.is_null(row) {
         return None;
     }
-    let value = array.value(row).trim();
+    let value = trim(array.value(row));
     (!value.is_empty()).then_some(value)
 }
 
 /// A value that needs no trimming and is not blank.
 fn is_clean(value: &str) -> bool {
-    !value.is_empty() && value.trim().len() == value.len()
+    !value.is_empty() && trim(value).len() == value.len()
 }
 
 /// Bytes of string data an array holds, to size a builder.

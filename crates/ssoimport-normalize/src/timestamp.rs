@@ -2,6 +2,7 @@
 //!
 //! This runs once per timestamp of every record, so it works on bytes with a cursor: no allocation, no regex.
 
+use ssoimport_schema::text::trim;
 use ssoimport_schema::time::days_from_civil;
 
 const MS_PER_MINUTE: i64 = 60_000;
@@ -47,7 +48,7 @@ pub enum SlashDateOrder {
 /// assert_eq!(parse_timestamp("2020-02-30", SlashDateOrder::MonthFirst), None);
 /// ```
 pub fn parse_timestamp(text: &str, order: SlashDateOrder) -> Option<i64> {
-    let bytes = text.trim().as_bytes();
+    let bytes = trim(text).as_bytes();
     let first = *bytes.first()?;
     if first.is_ascii_digit() {
         let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();

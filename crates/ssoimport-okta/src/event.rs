@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::RecordKind;
+use ssoimport_schema::text::trim;
 use ssoimport_source::scan::Lookup;
 use ssoimport_source::{RecordBuilder, Row};
 
@@ -64,7 +65,7 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
     };
     let success = event
         .text_at(&["outcome", "result"])
-        .is_some_and(|r| r.trim().eq_ignore_ascii_case("SUCCESS"));
+        .is_some_and(|r| trim(&r).eq_ignore_ascii_case("SUCCESS"));
     // Each object is read for all its members at once (one walk of a lazily read record).
     let [actor_type, email, user_id, name] = event
         .member("actor")
@@ -73,7 +74,7 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
     // Only people count as users; OAuth clients and Okta's own principals act in some widened event types.
     let person = actor_type
         .and_then(V::text)
-        .is_none_or(|t| t.trim().eq_ignore_ascii_case("User"));
+        .is_none_or(|t| trim(&t).eq_ignore_ascii_case("User"));
     if !success || !person {
         return Mapped::Filtered;
     }
@@ -83,13 +84,13 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
     let app = targets.iter().find_map(|t| {
         let [kind, id, name, label] = t.pick(["type", "id", "displayName", "alternateId"]);
         kind.and_then(V::text)
-            .is_some_and(|k| k.trim().eq_ignore_ascii_case("AppInstance"))
+            .is_some_and(|k| trim(&k).eq_ignore_ascii_case("AppInstance"))
             .then(|| [id, name, label].map(|v| v.and_then(V::text)))
     });
     let (app_id, app_name, app_label): (Text<'_>, Text<'_>, Text<'_>) = match app {
         Some([id, name, label]) => (id, name, label),
         // Sign-in to Okta itself names no app: credit the dashboard.
-        None if event_type.trim().starts_with("user.session.") => (
+        None if trim(&event_type).starts_with("user.session.") => (
             Some(Cow::Borrowed(options.dashboard_app_id.as_str())),
             Some(Cow::Borrowed(options.dashboard_app_name.as_str())),
             None,

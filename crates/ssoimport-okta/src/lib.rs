@@ -51,6 +51,7 @@ mod sparse;
 use std::sync::Arc;
 
 use memchr::memmem;
+use ssoimport_schema::text::trim;
 use ssoimport_source::{Framer, JsonFramer, Prepared, Source, SourceError};
 
 /// The name of this source, as given to `--source`.
@@ -119,8 +120,8 @@ impl OktaOptions {
 
     /// Whether events of this type are read as sign-ins.
     pub fn wants(&self, event_type: &str) -> bool {
-        let event_type = event_type.trim();
-        self.event_types.iter().any(|t| t.trim() == event_type)
+        let event_type = trim(event_type);
+        self.event_types.iter().any(|t| trim(t) == event_type)
     }
 }
 

@@ -19,6 +19,7 @@ pub mod intermediate;
 pub mod normalized;
 mod reject;
 mod task;
+pub mod text;
 pub mod time;
 
 pub use contract::{Contract, ContractField, FieldType, timestamp_type};

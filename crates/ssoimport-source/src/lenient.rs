@@ -4,13 +4,14 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
+use ssoimport_schema::text::trim;
 
 /// The text of a value: a string as is, a number or boolean as written; `None` for null, the strings `"null"`,
 /// `"None"` and `""`, arrays and objects.
 pub fn text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
         Value::String(s) => {
-            let t = s.trim();
+            let t = trim(s);
             if t.is_empty() || t == "null" || t == "None" {
                 None
             } else {

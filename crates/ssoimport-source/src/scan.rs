@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use serde_json::Value;
+use ssoimport_schema::text::trim;
 use wide::u8x16;
 
 pub use crate::blocks::find_string_special;
@@ -221,7 +222,7 @@ impl<'a> Raw<'a> {
                 } else {
                     Cow::Borrowed(inner)
                 };
-                let trimmed = s.trim();
+                let trimmed = trim(&s);
                 if trimmed.is_empty() || trimmed == "null" || trimmed == "None" {
                     None
                 } else {

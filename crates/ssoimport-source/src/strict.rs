@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
+use ssoimport_schema::text::trim;
 
 use crate::blocks::find_string_special;
 use crate::lenient;
@@ -107,7 +108,7 @@ pub fn text(t: &str) -> Result<Option<Cow<'_, str>>, Malformed> {
     Ok(match type_of(t)? {
         Type::String => {
             let s = decode(t)?;
-            let trimmed = s.trim();
+            let trimmed = trim(&s);
             (!(trimmed.is_empty() || trimmed == "null" || trimmed == "None")).then_some(s)
         }
         Type::Number => Some(number(t)?),
