@@ -125,7 +125,7 @@ fn stages(c: &mut Criterion) {
                 for batch in &s.valid {
                     let first: Vec<bool> = dedupe_keys(batch)
                         .into_iter()
-                        .map(|key| key.is_none_or(|k| dedupe.first_time(k)))
+                        .map(|key| key.is_none_or(|k| dedupe.first_time(k).expect("in memory")))
                         .collect();
                     aggregator.add(batch, |row| first[row]);
                 }

@@ -23,7 +23,7 @@ use ssoimport_schema::RejectCode;
 use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_schema::normalized::{self, col};
 
-pub use dedupe::{Deduplicator, dedupe_keys};
+pub use dedupe::{DedupeError, DedupeKey, Deduplicator, dedupe_keys};
 pub use email::is_email;
 
 /// 1990-01-01T00:00:00Z: earlier times are placeholders (epoch zero, "never"), not sign-ins.

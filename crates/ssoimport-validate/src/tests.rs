@@ -190,7 +190,7 @@ fn duplicates_are_found_by_event_id_and_time_or_by_the_whole_row() {
     let b = batch(&rows, UniqueIdSource::Email);
     let keys = dedupe_keys(&b);
     let mut d = Deduplicator::new();
-    let first: Vec<bool> = keys.iter().map(|k| d.first_time(k.unwrap())).collect();
+    let first: Vec<bool> = keys.iter().map(|k| d.first_time(k.unwrap()).unwrap()).collect();
     assert_eq!(first, [true, false, true, true, false, true]);
     assert_eq!(d.len(), 4);
 }

@@ -23,7 +23,9 @@ use ssoimport_upload::{
     RejectWriter, TaskOutput,
 };
 use ssoimport_upload::{Segment, ndjson};
-use ssoimport_validate::{Deduplicator, ValidateError, ValidateOptions, Validator, dedupe_keys};
+use ssoimport_validate::{
+    DedupeError, DedupeKey, Deduplicator, ValidateError, ValidateOptions, Validator, dedupe_keys,
+};
 
 use crate::readers::{Readers, SourceChoice};
 
@@ -31,6 +33,11 @@ use crate::readers::{Readers, SourceChoice};
 const EXCERPT_CHARS: usize = 200;
 /// Rows per roster and discovery batch at the end of a run.
 const FINAL_BATCH_ROWS: usize = 8192;
+/// Sign-in keys the duplicate check holds in memory (about 10 MB); the hours least recently seen go to files in
+/// [`DEDUPE_SPILL_DIR`] beyond that, so that memory does not grow with the number of sign-ins.
+const DEDUPE_MEMORY_KEYS: usize = 1 << 19;
+/// Where the duplicate check keeps what does not fit in memory, inside the output directory (removed at the end).
+const DEDUPE_SPILL_DIR: &str = ".dedupe";
 
 /// Everything a conversion needs to know.
 #[derive(Debug, Clone)]
@@ -170,6 +177,9 @@ pub enum PipelineError {
         /// The names known.
         known: String,
     },
+    /// The duplicate check could not keep its keys on disk.
+    #[error(transparent)]
+    Dedupe(#[from] DedupeError),
     /// The run was interrupted; the manifest says `"complete": false`.
     #[error("interrupted: the output is incomplete (rerun the same command to convert everything)")]
     Interrupted,
@@ -233,7 +243,7 @@ struct ChunkResult {
     read: u64,
     filtered: u64,
     valid: RecordBatch,
-    keys: Vec<Option<u64>>,
+    keys: Vec<Option<DedupeKey>>,
     /// NDJSON lines of the valid sign-ins, in order, and where each ends.
     usage_lines: Vec<u8>,
     usage_ends: Vec<usize>,
@@ -644,7 +654,7 @@ impl<'a> Sink<'a> {
             usage,
             rejects: RejectWriter::create(&options.out_dir)?,
             rejects_by_code: BTreeMap::new(),
-            dedupe: Deduplicator::new(),
+            dedupe: Deduplicator::spilling(options.out_dir.join(DEDUPE_SPILL_DIR), DEDUPE_MEMORY_KEYS),
             aggregator: aggregate.then(|| Aggregator::new(options.validate.unique_id_from_source)),
             counts: Counts::default(),
             per_input: vec![(0, None); inputs.len()],
@@ -685,7 +695,7 @@ impl<'a> Sink<'a> {
         let mut sign_in_kept = Vec::with_capacity(rows);
         for (row, taken) in take.iter_mut().enumerate() {
             let first = match result.keys[row] {
-                Some(key) => self.dedupe.first_time(key),
+                Some(key) => self.dedupe.first_time(key)?,
                 None => true,
             };
             if first {
