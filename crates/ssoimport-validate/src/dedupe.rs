@@ -131,7 +131,7 @@ struct Hour {
 /// Writing or reading the keys an exact duplicate check keeps on disk failed.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "duplicate check: cannot {action} {path} (free some disk space in the output directory, or convert fewer inputs at once): {source}"
+    "duplicate check: cannot {action} {path} (the output directory must be writable and have room for 8 bytes per sign-in): {source}"
 )]
 pub struct DedupeError {
     /// What was being done: `create`, `write` or `read`.
@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(e.action, "create");
         let text = e.to_string();
         assert!(
-            text.contains("spill") && text.contains("free some disk space"),
+            text.contains("spill") && text.contains("must be writable"),
             "{text}"
         );
     }
