@@ -642,6 +642,8 @@ impl<'a> Sink<'a> {
         } else {
             None
         };
+        // A run killed outright leaves its spilled keys behind; they are no use to this one.
+        let _ = std::fs::remove_dir_all(options.out_dir.join(DEDUPE_SPILL_DIR));
         let aggregate = options.partial
             || options
                 .tasks

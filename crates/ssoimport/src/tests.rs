@@ -48,3 +48,29 @@ fn every_part_is_announced_once_in_order_and_exists_when_announced() {
     assert_eq!(announced, expected);
     assert!(announced.iter().all(|(_, p)| out.join(&p.path).exists()));
 }
+
+#[test]
+fn keys_spilled_by_a_killed_run_are_cleared_and_none_are_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("in.csv");
+    let mut text = String::from("Email,App,Date,Event ID\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "u{}@example.com,App {},{},{:x}\n",
+            i % 7,
+            i % 3,
+            1_700_000_000 + i,
+            i
+        ));
+    }
+    std::fs::write(&export, text).unwrap();
+    let out = dir.path().join("out");
+    let stale = out.join(".dedupe");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("470000.keys"), [0u8; 8]).unwrap();
+    let summary = Pipeline::new(ConvertOptions::new(&out), Readers::default())
+        .convert(&source::expand_inputs(&[&export]).unwrap(), &())
+        .unwrap();
+    assert_eq!(summary.manifest.counts.accepted, 200);
+    assert!(!stale.exists());
+}
