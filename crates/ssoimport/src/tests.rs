@@ -14,21 +14,27 @@ impl Observer for Sealed {
     }
 }
 
-#[test]
-fn every_part_is_announced_once_in_order_and_exists_when_announced() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("in.csv");
+/// A sign-in CSV of `rows` rows: user `i % users`, app `i % apps`, one second apart, event id `i * id_step`.
+fn csv_export(dir: &std::path::Path, rows: u64, users: u64, apps: u64, id_step: u64) -> std::path::PathBuf {
+    let export = dir.join("in.csv");
     let mut text = String::from("Email,App,Date,Event ID\n");
-    for i in 0..3000 {
+    for i in 0..rows {
         text.push_str(&format!(
             "u{}@example.com,App {},{},{:x}\n",
-            i % 97,
-            i % 13,
+            i % users,
+            i % apps,
             1_700_000_000 + i,
-            i * 7919
+            i * id_step
         ));
     }
     std::fs::write(&export, text).unwrap();
+    export
+}
+
+#[test]
+fn every_part_is_announced_once_in_order_and_exists_when_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = csv_export(dir.path(), 3000, 97, 13, 7919);
     let out = dir.path().join("out");
     let options = ConvertOptions::new(&out).parts(PartOptions {
         max_part_bytes: 4096,
@@ -52,18 +58,7 @@ fn every_part_is_announced_once_in_order_and_exists_when_announced() {
 #[test]
 fn keys_spilled_by_a_killed_run_are_cleared_and_none_are_left() {
     let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("in.csv");
-    let mut text = String::from("Email,App,Date,Event ID\n");
-    for i in 0..200 {
-        text.push_str(&format!(
-            "u{}@example.com,App {},{},{:x}\n",
-            i % 7,
-            i % 3,
-            1_700_000_000 + i,
-            i
-        ));
-    }
-    std::fs::write(&export, text).unwrap();
+    let export = csv_export(dir.path(), 200, 7, 3, 1);
     let out = dir.path().join("out");
     let stale = out.join(".dedupe");
     std::fs::create_dir_all(&stale).unwrap();
