@@ -257,6 +257,11 @@ impl Deduplicator {
             self.held -= keys.len();
             hour.on_disk = keys.len();
         }
+        if self.held > self.budget {
+            // The hour in use alone is over the budget: give it room, rather than look for others to spill at
+            // every key of it.
+            self.budget = self.held + self.held / 4;
+        }
         Ok(())
     }
 
@@ -419,6 +424,25 @@ mod tests {
         agrees_with_a_set(&mut d, &keys);
         assert!(d.budget > 100, "the budget doubled");
         assert!(d.reloads * LOOKUPS_PER_RELOAD <= d.lookups + LOOKUPS_PER_RELOAD * 8);
+    }
+
+    #[test]
+    fn an_hour_larger_than_the_budget_is_held_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<DedupeKey> = (0..1000)
+            .map(|i| DedupeKey {
+                hour: 5,
+                hash: i % 700,
+            })
+            .chain((0..50).map(|i| DedupeKey {
+                hour: 4,
+                hash: 10_000 + i,
+            }))
+            .collect();
+        let mut d = Deduplicator::spilling(dir.path().join("d"), 100);
+        agrees_with_a_set(&mut d, &keys);
+        assert!(d.budget >= 700, "room for the hour in use: {}", d.budget);
+        assert!(d.in_memory() <= d.budget);
     }
 
     #[test]
