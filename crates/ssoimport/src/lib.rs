@@ -26,7 +26,9 @@ mod pipeline;
 mod readers;
 
 pub use merge::merge_partials;
-pub use pipeline::{ConvertOptions, Observer, PARTIAL_FILE, Pipeline, PipelineError, RunSummary};
+pub use pipeline::{
+    ConvertOptions, DEDUPE_MEMORY_KEYS, Observer, PARTIAL_FILE, Pipeline, PipelineError, RunSummary,
+};
 pub use readers::{Readers, SourceChoice};
 
 pub use ssoimport_aggregate as aggregate;

@@ -33,9 +33,9 @@ use crate::readers::{Readers, SourceChoice};
 const EXCERPT_CHARS: usize = 200;
 /// Rows per roster and discovery batch at the end of a run.
 const FINAL_BATCH_ROWS: usize = 8192;
-/// Sign-in keys the duplicate check holds in memory (about 10 MB); the hours least recently seen go to files in
-/// [`DEDUPE_SPILL_DIR`] beyond that, so that memory does not grow with the number of sign-ins.
-const DEDUPE_MEMORY_KEYS: usize = 1 << 19;
+/// Sign-in keys the duplicate check holds in memory by default (about 10 MB); the hours least recently seen go to
+/// files in [`DEDUPE_SPILL_DIR`] beyond that, so that memory does not grow with the number of sign-ins.
+pub const DEDUPE_MEMORY_KEYS: usize = 1 << 19;
 /// Where the duplicate check keeps what does not fit in memory, inside the output directory (removed at the end).
 const DEDUPE_SPILL_DIR: &str = ".dedupe";
 
@@ -63,6 +63,9 @@ pub struct ConvertOptions {
     /// Also write the roster and discovery state as a partial (`partial.jsonl.gz`) that `merge` combines with
     /// those of other shards.
     pub partial: bool,
+    /// Sign-in keys the duplicate check holds in memory before it spills hours to `DIR/.dedupe/`
+    /// ([`DEDUPE_MEMORY_KEYS`] by default).
+    pub dedupe_memory_keys: usize,
 }
 
 impl ConvertOptions {
@@ -83,7 +86,14 @@ impl ConvertOptions {
             validate: ValidateOptions::default(),
             partial: false,
             parquet: false,
+            dedupe_memory_keys: DEDUPE_MEMORY_KEYS,
         }
+    }
+
+    /// Sets how many sign-in keys the duplicate check holds in memory.
+    pub fn dedupe_memory_keys(mut self, keys: usize) -> Self {
+        self.dedupe_memory_keys = keys;
+        self
     }
 
     /// Also writes Parquet copies of the task rows.
@@ -656,7 +666,10 @@ impl<'a> Sink<'a> {
             usage,
             rejects: RejectWriter::create(&options.out_dir)?,
             rejects_by_code: BTreeMap::new(),
-            dedupe: Deduplicator::spilling(options.out_dir.join(DEDUPE_SPILL_DIR), DEDUPE_MEMORY_KEYS),
+            dedupe: Deduplicator::spilling(
+                options.out_dir.join(DEDUPE_SPILL_DIR),
+                options.dedupe_memory_keys,
+            ),
             aggregator: aggregate.then(|| Aggregator::new(options.validate.unique_id_from_source)),
             counts: Counts::default(),
             per_input: vec![(0, None); inputs.len()],

@@ -14,16 +14,24 @@ impl Observer for Sealed {
     }
 }
 
-/// A sign-in CSV of `rows` rows: user `i % users`, app `i % apps`, one second apart, event id `i * id_step`.
-fn csv_export(dir: &std::path::Path, rows: u64, users: u64, apps: u64, id_step: u64) -> std::path::PathBuf {
-    let export = dir.join("in.csv");
+/// A sign-in CSV `name` of rows `rows`: row `i` is user `i % users` signing in to app `i % apps`, a minute after
+/// row `i - 1`, with event id `i * id_step`.
+fn csv_export(
+    dir: &std::path::Path,
+    name: &str,
+    rows: std::ops::Range<u64>,
+    users: u64,
+    apps: u64,
+    id_step: u64,
+) -> std::path::PathBuf {
+    let export = dir.join(name);
     let mut text = String::from("Email,App,Date,Event ID\n");
-    for i in 0..rows {
+    for i in rows {
         text.push_str(&format!(
             "u{}@example.com,App {},{},{:x}\n",
             i % users,
             i % apps,
-            1_700_000_000 + i,
+            1_700_000_000 + i * 60,
             i * id_step
         ));
     }
@@ -34,7 +42,7 @@ fn csv_export(dir: &std::path::Path, rows: u64, users: u64, apps: u64, id_step: 
 #[test]
 fn every_part_is_announced_once_in_order_and_exists_when_announced() {
     let dir = tempfile::tempdir().unwrap();
-    let export = csv_export(dir.path(), 3000, 97, 13, 7919);
+    let export = csv_export(dir.path(), "in.csv", 0..3000, 97, 13, 7919);
     let out = dir.path().join("out");
     let options = ConvertOptions::new(&out).parts(PartOptions {
         max_part_bytes: 4096,
@@ -58,7 +66,7 @@ fn every_part_is_announced_once_in_order_and_exists_when_announced() {
 #[test]
 fn keys_spilled_by_a_killed_run_are_cleared_and_none_are_left() {
     let dir = tempfile::tempdir().unwrap();
-    let export = csv_export(dir.path(), 200, 7, 3, 1);
+    let export = csv_export(dir.path(), "in.csv", 0..200, 7, 3, 1);
     let out = dir.path().join("out");
     let stale = out.join(".dedupe");
     std::fs::create_dir_all(&stale).unwrap();
@@ -68,4 +76,31 @@ fn keys_spilled_by_a_killed_run_are_cleared_and_none_are_left() {
         .unwrap();
     assert_eq!(summary.manifest.counts.accepted, 200);
     assert!(!stale.exists());
+}
+
+#[test]
+fn an_overlapping_export_is_deduplicated_through_spilled_hours() {
+    // Sign-ins a minute apart, 60 an hour: with 100 keys in memory, the first export's early hours go to disk,
+    // and the second (overlapping the first's last 500 sign-ins) reads them back.
+    let dir = tempfile::tempdir().unwrap();
+    let first = csv_export(dir.path(), "a.csv", 0..2000, 97, 13, 7919);
+    let second = csv_export(dir.path(), "b.csv", 1500..2500, 97, 13, 7919);
+    let out = dir.path().join("out");
+    let options = ConvertOptions::new(&out).dedupe_memory_keys(100);
+    let summary = Pipeline::new(options, Readers::default())
+        .convert(&source::expand_inputs(&[&first, &second]).unwrap(), &())
+        .unwrap();
+    let counts = &summary.manifest.counts;
+    assert_eq!(
+        (counts.read, counts.duplicates, counts.accepted),
+        (3000, 500, 2500)
+    );
+    let usage = summary
+        .manifest
+        .tasks
+        .iter()
+        .find(|t| t.task == "SsoApplicationUsage")
+        .unwrap();
+    assert_eq!(usage.rows, 2500);
+    assert!(!out.join(".dedupe").exists());
 }
