@@ -34,7 +34,7 @@ const EXCERPT_CHARS: usize = 200;
 /// Rows per roster and discovery batch at the end of a run.
 const FINAL_BATCH_ROWS: usize = 8192;
 /// Sign-in keys the duplicate check holds in memory by default (about 10 MB); the hours least recently seen go to
-/// files in [`DEDUPE_SPILL_DIR`] beyond that, so that memory does not grow with the number of sign-ins.
+/// files in `DIR/.dedupe/` beyond that, so that memory does not grow with the number of sign-ins.
 pub const DEDUPE_MEMORY_KEYS: usize = 1 << 19;
 /// Where the duplicate check keeps what does not fit in memory, inside the output directory (removed at the end).
 const DEDUPE_SPILL_DIR: &str = ".dedupe";
