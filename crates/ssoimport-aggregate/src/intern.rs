@@ -53,17 +53,20 @@ impl Strings {
         high << 32 | self.ends[index] as usize
     }
 
-    fn at(&self, index: usize) -> &str {
+    /// Where string `index` lies in `text`.
+    fn span(&self, index: usize) -> std::ops::Range<usize> {
         let start = if index == 0 { 0 } else { self.end(index - 1) };
-        &self.text[start..self.end(index)]
+        start..self.end(index)
     }
 
-    /// Whether string `index` is `s`: compared as bytes, lengths first, without the checks that slicing a `str`
-    /// makes at both ends (every usage row compares a few held strings with the values it offers).
+    fn at(&self, index: usize) -> &str {
+        &self.text[self.span(index)]
+    }
+
+    /// Whether string `index` is `s`, compared as bytes: without the checks that slicing a `str` makes at both
+    /// ends (every usage row compares a few held strings with the values it offers).
     fn is(&self, index: usize, s: &str) -> bool {
-        let start = if index == 0 { 0 } else { self.end(index - 1) };
-        let end = self.end(index);
-        end - start == s.len() && self.text.as_bytes().get(start..end) == Some(s.as_bytes())
+        self.text.as_bytes().get(self.span(index)) == Some(s.as_bytes())
     }
 
     fn push(&mut self, s: &str) {
