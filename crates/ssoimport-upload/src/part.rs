@@ -110,6 +110,10 @@ struct LineStream {
 struct OpenPart {
     /// Header and deflate bytes so far.
     bytes: Vec<u8>,
+    /// MD5 of `bytes[..hashed]`: a part is hashed as it grows, while its bytes are in cache, rather than all at
+    /// once when sealed (which, for the last part of a task, held up the end of a run).
+    md5: Md5,
+    hashed: usize,
     crc: crc32fast::Hasher,
     len: u64,
     rows: u64,
@@ -122,6 +126,8 @@ impl OpenPart {
         bytes.extend_from_slice(&GZIP_HEADER);
         OpenPart {
             bytes,
+            md5: Md5::new(),
+            hashed: 0,
             crc: crc32fast::Hasher::new(),
             len: 0,
             rows: 0,
@@ -136,12 +142,21 @@ impl OpenPart {
         }
     }
 
-    fn finish(mut self) -> (Vec<u8>, u64) {
+    /// Folds the bytes appended since the last call into the MD5.
+    fn hash_new_bytes(&mut self) {
+        self.md5.update(&self.bytes[self.hashed..]);
+        self.hashed = self.bytes.len();
+    }
+
+    /// The finished part's bytes, rows and MD5.
+    fn finish(mut self) -> (Vec<u8>, u64, String) {
         self.flush_stream();
         self.bytes.extend_from_slice(&FINAL_BLOCK);
         self.bytes.extend_from_slice(&self.crc.finalize().to_le_bytes());
         self.bytes.extend_from_slice(&(self.len as u32).to_le_bytes());
-        (self.bytes, self.rows)
+        self.md5.update(&self.bytes[self.hashed..]);
+        let md5 = hex(&self.md5.finalize());
+        (self.bytes, self.rows, md5)
     }
 }
 
@@ -277,6 +292,7 @@ impl PartWriter {
         }
         let part = self.open.get_or_insert_with(OpenPart::new);
         part.bytes.extend_from_slice(&segment.deflate);
+        part.hash_new_bytes();
         part.crc.combine(&segment.crc);
         part.len += segment.len;
         part.rows += segment.rows;
@@ -286,7 +302,7 @@ impl PartWriter {
 
     fn seal(&mut self) -> Result<PartInfo, EncodeError> {
         let part = self.open.take().expect("a part is open");
-        let (bytes, rows) = part.finish();
+        let (bytes, rows, md5) = part.finish();
         let index = self.parts.len();
         let relative = format!("{}/part-{index:05}.jsonl.gz", self.task.name());
         let path = self.out_dir.join(&relative);
@@ -297,7 +313,6 @@ impl PartWriter {
             return Err(e);
         }
         fs::rename(&tmp, &path).map_err(|source| io_err(&path, source))?;
-        let md5 = hex(&Md5::digest(&bytes));
         let info = PartInfo {
             path: relative,
             rows,
@@ -335,7 +350,7 @@ fn io_err(path: &Path, source: std::io::Error) -> EncodeError {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -560,6 +575,9 @@ mod tests {
         let mut all = Vec::new();
         for p in &out.parts {
             assert!(p.bytes <= options.max_part_bytes);
+            // The MD5 kept as the part grew is the file's.
+            let bytes = fs::read(dir.path().join(&p.path)).unwrap();
+            assert_eq!(hex(&Md5::digest(&bytes)), p.md5, "{}", p.path);
             let text = read_part(&dir.path().join(&p.path));
             assert_eq!(text.iter().filter(|&&b| b == b'\n').count() as u64, p.rows);
             all.extend(text);

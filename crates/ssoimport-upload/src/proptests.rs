@@ -8,6 +8,7 @@ use arrow_array::{
     ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampMillisecondArray, new_null_array,
 };
 use arrow_schema::{DataType, TimeUnit};
+use md5::Digest;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use ssoimport_schema::Task;
@@ -98,6 +99,7 @@ proptest! {
             let bytes = std::fs::read(dir.path().join(&p.path)).unwrap();
             prop_assert!(bytes.len() as u64 <= cap, "part of {} bytes over the cap {}", bytes.len(), cap);
             prop_assert_eq!(bytes.len() as u64, p.bytes);
+            prop_assert_eq!(crate::part::hex(&md5::Md5::digest(&bytes)), p.md5.clone());
             prop_assert!(p.rows > 0, "no empty part");
             let mut text = Vec::new();
             // A strict single-member decoder: each part is one valid gzip member.
