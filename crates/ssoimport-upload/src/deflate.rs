@@ -24,14 +24,20 @@ const MAX_MATCH: usize = 258;
 const HASH_BITS: u32 = 14;
 /// Bytes an anchor's hash covers: enough to tell `","email"` from `","eventId"`.
 const HASH_BYTES: u32 = 5;
-/// Inside a match, positions are inserted into the buckets this far apart.
-const INSERT_STRIDE: usize = 4;
+/// Inside a match, positions are inserted into the buckets this far apart: every eighth at the levels that keep
+/// one or two candidates per bucket, every fourth above. On the usage rows of the 1M-event Okta export, eighth
+/// instead of fourth takes 7% fewer instructions at level 6 for 0.17% more output, and changes nothing at level 1.
+const fn insert_stride(ways: usize) -> usize {
+    if ways <= 2 { 8 } else { 4 }
+}
 /// Tokens per deflate block: each block gets codes fitted to its own statistics.
 const BLOCK_TOKENS: usize = 1 << 15;
 /// An empty bucket slot (positions are stored plus one).
 const EMPTY: u32 = 0;
-/// Marks a token as a match (else it is a literal byte).
+/// Marks a token as a match (else it is a literal byte). A match's token holds its distance less one in bits 0-14,
+/// its length less three in bits 15-22 and its distance code from bit 23, worked out once when it is found.
 const MATCH_FLAG: u32 = 1 << 31;
+const DIST_CODE_SHIFT: u32 = 23;
 
 /// Largest input compressed with one window (positions must fit a u32 bucket slot).
 const MAX_PIECE: usize = 1 << 30;
@@ -130,10 +136,9 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
                     end += last;
                 }
                 // Anchors inside the match stay findable (the latest copy of a repeat is the one in reach),
-                // every fourth byte of them: a lookup that misses by a few bytes is extended back over them.
-                for q in
-                    ((at + 1).next_multiple_of(INSERT_STRIDE)..end.min(last_anchor)).step_by(INSERT_STRIDE)
-                {
+                // every few bytes of them: a lookup that misses by a few bytes is extended back over them.
+                let stride = const { insert_stride(WAYS) };
+                for q in ((at + 1).next_multiple_of(stride)..end.min(last_anchor)).step_by(stride) {
                     self.insert(q);
                 }
                 literal_start = end;
@@ -198,12 +203,18 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
     }
 
     fn literals(&mut self, from: usize, to: usize, bits: &mut BitWriter<'_>) {
-        for &byte in &self.input[from..to] {
-            self.lit_freq[usize::from(byte)] += 1;
-            self.tokens.push(u32::from(byte));
+        // As much of the run as the block has room for at a time, rather than a check per byte.
+        let mut run = &self.input[from..to];
+        while !run.is_empty() {
+            let (now, rest) = run.split_at(run.len().min(BLOCK_TOKENS - self.tokens.len()));
+            for &byte in now {
+                self.lit_freq[usize::from(byte)] += 1;
+            }
+            self.tokens.extend(now.iter().map(|&byte| u32::from(byte)));
             if self.tokens.len() == BLOCK_TOKENS {
                 self.flush_block(bits);
             }
+            run = rest;
         }
     }
 
@@ -211,9 +222,14 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
         debug_assert!((MIN_MATCH..=MAX_MATCH).contains(&length) && (1..=WINDOW).contains(&distance));
         let (length_code, ..) = LENGTHS[length];
         self.lit_freq[usize::from(length_code)] += 1;
-        self.dist_freq[usize::from(distance_code(distance))] += 1;
-        self.tokens
-            .push(MATCH_FLAG | ((length as u32 - 3) << 15) | (distance as u32 - 1));
+        let code = distance_code(distance);
+        self.dist_freq[usize::from(code)] += 1;
+        self.tokens.push(
+            MATCH_FLAG
+                | u32::from(code) << DIST_CODE_SHIFT
+                | ((length as u32 - 3) << 15)
+                | (distance as u32 - 1),
+        );
         if self.tokens.len() == BLOCK_TOKENS {
             self.flush_block(bits);
         }
@@ -248,7 +264,7 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
             }
             bits.put_packed(length[(token >> 15) as u8 as usize]);
             let distance = (token & 0x7fff) as usize + 1;
-            let code = usize::from(distance_code(distance));
+            let code = (token >> DIST_CODE_SHIFT) as usize & 0x1f;
             let (base, extra_bits) = DIST_BASE[code];
             let packed = distance_codes[code];
             let code_bits = (packed >> 32) as u32;
