@@ -10,6 +10,9 @@ use crate::framing::{Framer, Step};
 const OVERSIZED_EXCERPT: usize = 512;
 /// Bytes asked of the reader at a time.
 const READ_BLOCK: usize = 1 << 20;
+/// Bytes asked of the reader past a chunk's size. Reads stop this far past it, as the bytes after a chunk's cut
+/// are copied into the next chunk's buffer: whole blocks read past it moved about an eighth of the input twice.
+const TAIL_READ: usize = 64 << 10;
 /// The most room given a new chunk's buffer at once (chunks may be unbounded, as when a whole file is one
 /// chunk; such a buffer grows as it fills).
 const CHUNK_ROOM_LIMIT: usize = 16 << 20;
@@ -167,20 +170,24 @@ impl ChunkAssembler {
     /// copied through a scratch block or moved by the buffer's growth; a read of a whole block also passes the
     /// input's `BufReader` by.
     fn read_from(&mut self, reader: &mut dyn Read) -> std::io::Result<usize> {
-        if self.buf.len() - self.filled < READ_BLOCK {
-            let room = (self.filled + READ_BLOCK).max(self.room());
+        let want = match self.options.chunk_bytes.saturating_sub(self.filled) {
+            0 => TAIL_READ,
+            short => short.saturating_add(TAIL_READ).min(READ_BLOCK),
+        };
+        if self.buf.len() - self.filled < want {
+            let room = (self.filled + want).max(self.room());
             self.buf.resize(room, 0);
         }
-        let result = reader.read(&mut self.buf[self.filled..self.filled + READ_BLOCK]);
+        let result = reader.read(&mut self.buf[self.filled..self.filled + want]);
         let n = *result.as_ref().unwrap_or(&0);
         self.filled += n;
         self.scan();
         result
     }
 
-    /// Room for a chunk and one read past it.
+    /// Room for a chunk and the read that ends past it.
     fn room(&self) -> usize {
-        self.options.chunk_bytes.min(CHUNK_ROOM_LIMIT) + READ_BLOCK
+        self.options.chunk_bytes.min(CHUNK_ROOM_LIMIT) + TAIL_READ
     }
 
     fn scan(&mut self) {
@@ -563,6 +570,46 @@ mod tests {
         assert_eq!(chunks[0].records[0].length, 16 << 20);
         assert_eq!(chunks[0].records[0].flaw, Some(SpanFlaw::TooLarge));
         assert!(elapsed.as_secs() < 5, "16 MB in 4 KiB reads took {elapsed:?}");
+    }
+
+    #[test]
+    fn reads_stop_soon_after_a_chunk_so_little_moves_to_the_next_buffer() {
+        // Records of 1,000 bytes; every read is answered in full, as a file's are.
+        let record = format!("{}\n", "r".repeat(999));
+        let input = record.repeat(3_000).into_bytes();
+        let options = ChunkOptions {
+            chunk_bytes: 256 << 10,
+            max_record_bytes: 1 << 20,
+        };
+        let assembler = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), options);
+        let mut chunker = Chunker::new(std::io::Cursor::new(&input), b"", assembler);
+        let mut chunks = Vec::new();
+        while let Some(chunk) = chunker.next_chunk().unwrap() {
+            // What was read past the cut, now at the start of the next chunk's buffer.
+            let carried = chunker.assembler.filled;
+            assert!(
+                carried <= TAIL_READ,
+                "{carried} bytes carried over after chunk {}",
+                chunk.seq
+            );
+            assert!(chunker.assembler.buf.len() <= options.chunk_bytes + TAIL_READ);
+            chunks.push(chunk);
+        }
+        assert_eq!(chunks.len(), 12);
+        // The same chunks as from the bytes pushed in one piece.
+        let mut whole = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), options);
+        whole.push(&input);
+        let mut expected = Vec::new();
+        while let Some(c) = whole.take_chunk(false) {
+            expected.push(c);
+        }
+        expected.extend(whole.finish(None));
+        let layout = |c: &[Chunk]| -> Vec<(u64, usize, u64)> {
+            c.iter()
+                .map(|c| (c.records[0].index, c.records.len(), c.base_offset))
+                .collect()
+        };
+        assert_eq!(layout(&chunks), layout(&expected));
     }
 
     #[test]

@@ -156,7 +156,12 @@ pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Ope
         .map_err(|source| read_error(input, 0, source))?;
     let compression = Compression::sniff(magic);
     let mut reader: Box<dyn Read + Send> = match compression {
-        Compression::None => Box::new(buffered),
+        // The chunker reads into its own buffers, some reads shorter than this buffer's size: through the
+        // buffer, those would copy every byte once more. What it holds is read first.
+        Compression::None => {
+            let held = buffered.buffer().to_vec();
+            Box::new(io::Cursor::new(held).chain(buffered.into_inner()))
+        }
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
         Compression::Zstd => Box::new(
             zstd::stream::read::Decoder::with_buffer(buffered)
