@@ -25,7 +25,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 use ssoimport_source::RecordBuilder;
 use ssoimport_source::lenient;
-use ssoimport_source::scan::{Lookup, Picked, find_string_special};
+use ssoimport_source::scan::{Lookup, Picked, find_string_special, skip_ws};
 
 use crate::node::Node;
 use crate::{Element, GoogleOptions, activity, classify_object};
@@ -400,13 +400,6 @@ impl<'a> Iterator for Items<'a> {
         }
         Some(item)
     }
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
 }
 
 /// The strict pass over a record: JSON as serde_json accepts it, noting each value's end.

@@ -22,8 +22,15 @@ pub struct Raw<'a> {
     text: &'a str,
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+/// The index of the first byte at or after `i` that is not JSON whitespace (`b.len()` if none). Walks call it
+/// around every key and value, and in compact JSON the byte there is nearly always above the space, which one
+/// comparison tells.
+#[inline]
+pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i) {
+        if c > b' ' || !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+            break;
+        }
         i += 1;
     }
     i
@@ -537,6 +544,29 @@ impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skip_ws_passes_json_whitespace_only() {
+        for (text, from, end) in [
+            (&b" \t\r\n x"[..], 0, 5),
+            (b"x", 0, 0),
+            (b"  ", 0, 2),
+            (b"", 0, 0),
+            (b"a  b", 1, 3),
+            // Other control bytes and non-ASCII spaces are not JSON whitespace.
+            (b"\x0b x", 0, 0),
+            (b"\x00", 0, 0),
+            (b"\x0c", 0, 0),
+            ("\u{a0}x".as_bytes(), 0, 0),
+        ] {
+            assert_eq!(skip_ws(text, from), end, "{text:?} from {from}");
+        }
+        // Every byte value, alone and before a letter.
+        for c in 0..=255u8 {
+            let json_ws = matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+            assert_eq!(skip_ws(&[c, b'x'], 0), usize::from(json_ws), "byte {c:#x}");
+        }
+    }
 
     #[test]
     fn walks_members_and_skips_nested_values() {

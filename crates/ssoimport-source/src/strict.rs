@@ -237,9 +237,7 @@ impl<'a> Walk<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.at += 1;
-        }
+        self.at = crate::scan::skip_ws(self.bytes(), self.at);
     }
 
     /// The value after the cursor (and whitespace), inside `depth` containers; where it starts.
