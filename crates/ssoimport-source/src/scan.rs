@@ -191,8 +191,14 @@ impl<'a> Raw<'a> {
     /// The elements of an array; the value itself for a lone object; nothing otherwise. `None` if the array is
     /// malformed.
     pub fn elements(self) -> Option<Vec<Raw<'a>>> {
+        self.elements_map(|raw| raw)
+    }
+
+    /// [`Raw::elements`], each made into a `T` as it is found: one vector, where mapping a vector of elements
+    /// into another allocated twice per array (the fast paths read an array in every record).
+    pub fn elements_map<T>(self, mut f: impl FnMut(Raw<'a>) -> T) -> Option<Vec<T>> {
         if self.is_object() {
-            return Some(vec![self]);
+            return Some(vec![f(self)]);
         }
         let b = self.text.as_bytes();
         if b.first() != Some(&b'[') {
@@ -205,9 +211,9 @@ impl<'a> Raw<'a> {
         }
         loop {
             let end = skip_value(b, i)?;
-            out.push(Raw {
+            out.push(f(Raw {
                 text: &self.text[i..end],
-            });
+            }));
             i = skip_ws(b, end);
             match b.get(i)? {
                 b',' => i = skip_ws(b, i + 1),
@@ -336,6 +342,10 @@ pub trait Lookup<'a>: Copy {
     fn text(self) -> Option<Cow<'a, str>>;
     /// The elements of an array, the value itself for a lone object, nothing otherwise.
     fn elements(self) -> Vec<Self>;
+    /// [`Lookup::elements`], each made into a `T` (a wrapper of the value) as it is found, into one vector.
+    fn elements_map<T>(self, f: impl FnMut(Self) -> T) -> Vec<T> {
+        self.elements().into_iter().map(f).collect()
+    }
     /// Whether the value is `null`.
     fn is_null(self) -> bool;
 
@@ -378,6 +388,9 @@ impl<'a> Lookup<'a> for Raw<'a> {
     }
     fn elements(self) -> Vec<Self> {
         Raw::elements(self).unwrap_or_default()
+    }
+    fn elements_map<T>(self, f: impl FnMut(Self) -> T) -> Vec<T> {
+        Raw::elements_map(self, f).unwrap_or_default()
     }
     fn is_null(self) -> bool {
         Raw::is_null(self)
@@ -466,15 +479,19 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
     }
 
     fn elements(self) -> Vec<Self> {
+        self.elements_map(|v| v)
+    }
+
+    fn elements_map<T>(self, mut f: impl FnMut(Self) -> T) -> Vec<T> {
         if self.raw.is_object() {
-            return vec![self];
+            return vec![f(self)];
         }
         if !self.raw.as_str().starts_with('[') {
             self.check_whole();
             return Vec::new();
         }
-        match self.raw.elements() {
-            Some(items) => items.into_iter().map(|v| self.inner(v)).collect(),
+        match self.raw.elements_map(|v| f(self.inner(v))) {
+            Some(items) => items,
             None => {
                 self.malformed.set(true);
                 Vec::new()
@@ -532,7 +549,7 @@ impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
     fn elements(self) -> Vec<Self> {
         match self {
             Picked::Top { .. } => vec![self],
-            Picked::Inner(v) => v.elements().into_iter().map(Picked::Inner).collect(),
+            Picked::Inner(v) => v.elements_map(Picked::Inner),
         }
     }
 
@@ -544,6 +561,31 @@ impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elements_map_gives_the_elements_mapped() {
+        for text in [
+            r#"[{"a": 1}, "x", [2], null]"#,
+            r#"{"a": 1}"#,
+            "[]",
+            "null",
+            "7",
+            "[1, 2,, 3]",
+            "[1",
+        ] {
+            let raw = Raw::parse(text).unwrap_or(Raw { text });
+            let mapped = raw
+                .elements()
+                .map(|v| v.iter().map(|e| e.as_str().len()).collect::<Vec<_>>());
+            assert_eq!(raw.elements_map(|e| e.as_str().len()), mapped, "{text}");
+            let flag = Cell::new(false);
+            let checked = Checked::new(raw, 0, &flag);
+            let lengths = Lookup::elements_map(checked, |e| e.raw.as_str().len());
+            assert_eq!(lengths, mapped.clone().unwrap_or_default(), "{text}");
+            // A malformed array flags the record, as `elements` does.
+            assert_eq!(flag.get(), mapped.is_none(), "{text}");
+        }
+    }
 
     #[test]
     fn skip_ws_passes_json_whitespace_only() {
