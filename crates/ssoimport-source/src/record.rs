@@ -103,14 +103,26 @@ const FIRST_TEXT: usize = col::EVENT_ID;
 impl RecordBuilder {
     /// A builder for records of one input.
     pub fn new(file: Arc<str>) -> Self {
+        Self::with_capacity(file, 0)
+    }
+
+    /// A builder with room for about `rows` rows (the records of a chunk, say), so that its columns do not grow
+    /// from nothing by doubling and copying, as they did for every chunk.
+    pub fn with_capacity(file: Arc<str>, rows: usize) -> Self {
         RecordBuilder {
             file,
-            record: UInt64Builder::new(),
-            line: UInt64Builder::new(),
-            offset: UInt64Builder::new(),
-            length: UInt32Builder::new(),
-            kind: UInt8Builder::new(),
-            text: (FIRST_TEXT..col::COUNT).map(|_| TextColumn::default()).collect(),
+            record: UInt64Builder::with_capacity(rows),
+            line: UInt64Builder::with_capacity(rows),
+            offset: UInt64Builder::with_capacity(rows),
+            length: UInt32Builder::with_capacity(rows),
+            kind: UInt8Builder::with_capacity(rows),
+            text: (FIRST_TEXT..col::COUNT)
+                .map(|_| TextColumn {
+                    builder: StringBuilder::new(),
+                    leading_nulls: 0,
+                    rows,
+                })
+                .collect(),
             current: Provenance::default(),
             filtered: 0,
             rows: 0,
@@ -214,12 +226,16 @@ impl RecordBuilder {
 /// A text column whose nulls before its first value are only counted: a reader fills some columns of the
 /// intermediate schema and leaves the rest null in every row, and appending those nulls one by one cost about a
 /// percent of a conversion.
-#[derive(Default)]
 struct TextColumn {
     builder: StringBuilder,
     /// Nulls not yet appended to `builder`, which holds no value while this is counting.
     leading_nulls: usize,
+    /// Rows expected: the room given the builder when its first value comes (a column that stays null takes none).
+    rows: usize,
 }
+
+/// Bytes of room per expected row given a text column's values (ids, emails and names are a few dozen bytes).
+const TEXT_BYTES_PER_ROW: usize = 32;
 
 impl TextColumn {
     #[inline]
@@ -228,6 +244,9 @@ impl TextColumn {
             None if self.builder.is_empty() => self.leading_nulls += 1,
             None => self.builder.append_null(),
             Some(text) => {
+                if self.builder.is_empty() && self.rows > 0 {
+                    self.builder = StringBuilder::with_capacity(self.rows, self.rows * TEXT_BYTES_PER_ROW);
+                }
                 if self.leading_nulls > 0 {
                     self.builder.append_nulls(std::mem::take(&mut self.leading_nulls));
                 }
@@ -261,7 +280,13 @@ mod tests {
 
     #[test]
     fn nulls_before_between_and_after_values_keep_their_rows() {
-        let mut builder = RecordBuilder::new(Arc::from("in.ndjson"));
+        // Without room, with room for fewer rows than come, and with more.
+        for rows in [0, 3, 100] {
+            rows_come_back_as_pushed(RecordBuilder::with_capacity(Arc::from("in.ndjson"), rows));
+        }
+    }
+
+    fn rows_come_back_as_pushed(mut builder: RecordBuilder) {
         let emails = [None, None, Some("a@x.io"), None, Some("b@x.io"), None];
         for (index, email) in emails.into_iter().enumerate() {
             builder.begin(Provenance {

@@ -66,7 +66,7 @@ const UTF8_WINDOW: usize = 256 << 10;
 /// Runs a parser over every record of a chunk. Records the framing flagged (too large, truncated) and records
 /// that are not UTF-8 become reject rows here, once for every reader.
 pub fn parse_chunk(prepared: &Prepared, chunk: &Chunk) -> ParsedChunk {
-    let mut out = RecordBuilder::new(chunk.file.clone());
+    let mut out = RecordBuilder::with_capacity(chunk.file.clone(), chunk.records.len());
     let spans = &chunk.records;
     let end_of = |span: &RecordSpan| span.start + span.kept;
     let mut first = 0;
