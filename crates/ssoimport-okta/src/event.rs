@@ -85,7 +85,13 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
         let [kind, id, name, label] = t.pick(["type", "id", "displayName", "alternateId"]);
         kind.and_then(V::text)
             .is_some_and(|k| trim(&k).eq_ignore_ascii_case("AppInstance"))
-            .then(|| [id, name, label].map(|v| v.and_then(V::text)))
+            .then(|| {
+                [
+                    id.and_then(V::text),
+                    name.and_then(V::text),
+                    label.and_then(V::text),
+                ]
+            })
     });
     let (app_id, app_name, app_label): (Text<'_>, Text<'_>, Text<'_>) = match app {
         Some([id, name, label]) => (id, name, label),
@@ -104,7 +110,12 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
             ));
         }
     };
-    let [email, user_id, name] = [email, user_id, name].map(|v| v.and_then(V::text));
+    // Written out rather than `[..].map(..)`: an array's map did not inline here and cost about 1% of a run.
+    let (email, user_id, name) = (
+        email.and_then(V::text),
+        user_id.and_then(V::text),
+        name.and_then(V::text),
+    );
     Mapped::SignIn(SignIn {
         event_id: uuid,
         occurred_at: event.text_at(&["published"]),
