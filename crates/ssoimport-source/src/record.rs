@@ -286,9 +286,11 @@ mod tests {
         }
     }
 
-    fn rows_come_back_as_pushed(mut builder: RecordBuilder) {
-        let emails = [None, None, Some("a@x.io"), None, Some("b@x.io"), None];
-        for (index, email) in emails.into_iter().enumerate() {
+    const EMAILS: [Option<&str>; 6] = [None, None, Some("a@x.io"), None, Some("b@x.io"), None];
+
+    /// Six sign-ins (emails as in `EMAILS`), then a reject.
+    fn push_rows(builder: &mut RecordBuilder) {
+        for (index, email) in EMAILS.into_iter().enumerate() {
             builder.begin(Provenance {
                 index: index as u64,
                 ..Provenance::default()
@@ -300,11 +302,15 @@ mod tests {
         }
         builder.begin(Provenance::default());
         builder.reject(RejectCode::MissingAppTarget, "no app");
+    }
+
+    fn rows_come_back_as_pushed(mut builder: RecordBuilder) {
+        push_rows(&mut builder);
         // Read twice: a builder starts again empty after `finish`, counting nulls afresh.
         for round in 0..2 {
             let batch = builder.finish();
             assert_eq!(batch.num_rows(), 7, "round {round}");
-            let mut expected: Vec<Option<String>> = emails.iter().map(|e| e.map(str::to_owned)).collect();
+            let mut expected: Vec<Option<String>> = EMAILS.iter().map(|e| e.map(str::to_owned)).collect();
             expected.push(None);
             assert_eq!(texts(&batch, col::EMAIL), expected);
             assert_eq!(texts(&batch, col::FIRST_NAME), vec![None; 7]);
@@ -312,17 +318,7 @@ mod tests {
             let mut code = vec![None; 6];
             code.push(Some("missing_app_target".to_owned()));
             assert_eq!(texts(&batch, col::REJECT_CODE), code);
-            for (index, email) in emails.into_iter().enumerate() {
-                builder.begin(Provenance {
-                    index: index as u64,
-                    ..Provenance::default()
-                });
-                builder.push(&Row {
-                    email,
-                    ..Row::new(RecordKind::SignIn)
-                });
-            }
-            builder.reject(RejectCode::MissingAppTarget, "no app");
+            push_rows(&mut builder);
         }
     }
 }
