@@ -15,8 +15,21 @@ use ssoimport_source::scan::{Checked, Picked, Raw};
 use crate::OktaOptions;
 use crate::event;
 
-/// The LogEvent members the mapping reads.
-const PICKED: [&str; 6] = ["eventType", "uuid", "published", "actor", "target", "outcome"];
+/// The members the walk looks for: those the mapping reads, then those of envelopes and hook deliveries, which
+/// hold their events inside (the full path unwraps them).
+const NAMES: [&str; 9] = [
+    "eventType",
+    "uuid",
+    "published",
+    "actor",
+    "target",
+    "outcome",
+    "data",
+    "detail",
+    "event",
+];
+/// The LogEvent members the mapping reads: the first of [`NAMES`].
+const PICKED: [&str; 6] = [NAMES[0], NAMES[1], NAMES[2], NAMES[3], NAMES[4], NAMES[5]];
 
 /// Maps `record` if it is one bare, well-framed LogEvent; returns false (having done nothing) otherwise.
 pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBuilder) -> bool {
@@ -25,16 +38,11 @@ pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBui
         return false;
     };
     let mut picked: [Option<Raw<'_>>; PICKED.len()] = [None; PICKED.len()];
-    for (key, value) in members.by_ref() {
-        match key.as_ref() {
-            // Envelopes and hook deliveries hold their events inside: the full path unwraps them.
-            "data" | "detail" | "event" => return false,
-            k => {
-                if let Some(i) = PICKED.iter().position(|p| *p == k) {
-                    picked[i] = Some(value);
-                }
-            }
+    while let Some((i, value)) = members.next_of(&NAMES) {
+        if i >= PICKED.len() {
+            return false;
         }
+        picked[i] = Some(value);
     }
     let is_event = picked[0].is_some() || (picked[1].is_some() && picked[2].is_some());
     if members.failed || !is_event {

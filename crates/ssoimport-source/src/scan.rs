@@ -175,10 +175,8 @@ impl<'a> Raw<'a> {
     pub fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Raw<'a>>; N] {
         let mut members = self.members();
         let mut found = [None; N];
-        for (k, v) in members.by_ref() {
-            if let Some(i) = keys.iter().position(|key| *key == k) {
-                found[i] = Some(v);
-            }
+        while let Some((i, v)) = members.next_of(&keys) {
+            found[i] = Some(v);
         }
         if members.failed { [None; N] } else { found }
     }
@@ -283,13 +281,71 @@ impl<'a> Iterator for Members<'a> {
     }
 }
 
+/// Where one member lies in the object's text: its name inside the quotes (escapes not undone) and its value.
+struct MemberSpan {
+    name: std::ops::Range<usize>,
+    escaped: bool,
+    value: std::ops::Range<usize>,
+}
+
 impl<'a> Members<'a> {
-    fn fail(&mut self) -> Option<(Cow<'a, str>, Raw<'a>)> {
+    fn fail<T>(&mut self) -> Option<T> {
         self.failed = true;
         None
     }
 
     fn step(&mut self) -> Option<(Cow<'a, str>, Raw<'a>)> {
+        let span = self.step_span()?;
+        let key = if span.escaped {
+            match serde_json::from_str::<String>(&self.text[span.name.start - 1..span.name.end + 1]) {
+                Ok(k) => Cow::Owned(k),
+                Err(_) => return self.fail(),
+            }
+        } else {
+            Cow::Borrowed(&self.text[span.name])
+        };
+        Some((
+            key,
+            Raw {
+                text: &self.text[span.value],
+            },
+        ))
+    }
+
+    /// The next member whose name is one of `names` (the index of the name, and the value), stepping over the
+    /// others without making strings of their names or values: slicing a `str` checks both ends in a call that
+    /// does not inline, and a walk that picks a few members of many paid it twice for every member.
+    pub fn next_of(&mut self, names: &[&str]) -> Option<(usize, Raw<'a>)> {
+        while !self.done {
+            let Some(span) = self.step_span() else {
+                self.done = true;
+                return None;
+            };
+            let found = if span.escaped {
+                match serde_json::from_str::<String>(&self.text[span.name.start - 1..span.name.end + 1]) {
+                    Ok(name) => names.iter().position(|n| *n == name),
+                    Err(_) => {
+                        self.done = true;
+                        return self.fail();
+                    }
+                }
+            } else {
+                let name = &self.text.as_bytes()[span.name];
+                names.iter().position(|n| n.as_bytes() == name)
+            };
+            if let Some(index) = found {
+                return Some((
+                    index,
+                    Raw {
+                        text: &self.text[span.value],
+                    },
+                ));
+            }
+        }
+        None
+    }
+
+    fn step_span(&mut self) -> Option<MemberSpan> {
         let b = self.text.as_bytes();
         let mut i = skip_ws(b, self.at);
         match b.get(i) {
@@ -305,15 +361,6 @@ impl<'a> Members<'a> {
         let Some((key_end, escaped)) = skip_key(b, i) else {
             return self.fail();
         };
-        let key = if escaped {
-            match serde_json::from_str::<String>(&self.text[i..key_end]) {
-                Ok(k) => Cow::Owned(k),
-                Err(_) => return self.fail(),
-            }
-        } else {
-            // Inside the quotes: one slice of the text (each checks both ends).
-            Cow::Borrowed(&self.text[i + 1..key_end - 1])
-        };
         let colon = skip_ws(b, key_end);
         if b.get(colon) != Some(&b':') {
             return self.fail();
@@ -324,12 +371,11 @@ impl<'a> Members<'a> {
         };
         self.at = end;
         // The next step checks what follows (`,` or `}`).
-        Some((
-            key,
-            Raw {
-                text: &self.text[start..end],
-            },
-        ))
+        Some(MemberSpan {
+            name: i + 1..key_end - 1,
+            escaped,
+            value: start..end,
+        })
     }
 }
 
@@ -455,10 +501,8 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
         }
         let mut members = self.raw.members();
         let mut found = [None; N];
-        for (k, v) in members.by_ref() {
-            if let Some(i) = keys.iter().position(|key| *key == k) {
-                found[i] = Some(self.inner(v));
-            }
+        while let Some((i, v)) = members.next_of(&keys) {
+            found[i] = Some(self.inner(v));
         }
         if members.failed {
             self.malformed.set(true);
@@ -561,6 +605,34 @@ impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_of_yields_the_members_asked_for_as_the_iterator_does() {
+        let names = ["eventType", "uuid", "a b"];
+        for text in [
+            r#"{"uuid": "1", "x": {"uuid": 2}, "eventType": "e", "uuid": "3"}"#,
+            r#"{"ev\u0065ntType": "escaped", "a\u0020b": [1], "other": null}"#,
+            r#"{}"#,
+            r#"{"x": 1}"#,
+            r#"{"uuid": "1", "x" 2}"#,
+            r#"{"uuid": "1", "bad\q": 2}"#,
+        ] {
+            let raw = Raw { text };
+            let mut iter = raw.members();
+            let expected: Vec<(usize, &str)> = iter
+                .by_ref()
+                .filter_map(|(k, v)| names.iter().position(|n| *n == k).map(|i| (i, v.as_str())))
+                .collect();
+            let mut walk = raw.members();
+            let mut got = Vec::new();
+            while let Some((i, v)) = walk.next_of(&names) {
+                got.push((i, v.as_str()));
+            }
+            assert_eq!(got, expected, "{text}");
+            assert_eq!(walk.failed, iter.failed, "{text}");
+            assert_eq!(walk.next_of(&names), None, "{text}: ended");
+        }
+    }
 
     #[test]
     fn elements_map_gives_the_elements_mapped() {
