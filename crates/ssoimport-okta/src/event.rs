@@ -10,6 +10,10 @@ use ssoimport_source::{RecordBuilder, Row};
 
 use crate::OktaOptions;
 
+/// The LogEvent members the mapping reads (the fast path walks to these, the sparse parse keeps them whole).
+pub(crate) const LOG_EVENT_MEMBERS: [&str; 6] =
+    ["eventType", "uuid", "published", "actor", "target", "outcome"];
+
 /// A value read leniently: absent, or text borrowed from the record (or made from a number).
 type Text<'a> = Option<Cow<'a, str>>;
 

@@ -15,21 +15,13 @@ use ssoimport_source::scan::{Checked, Picked, Raw};
 use crate::OktaOptions;
 use crate::event;
 
+/// The LogEvent members the mapping reads.
+const PICKED: [&str; 6] = event::LOG_EVENT_MEMBERS;
 /// The members the walk looks for: those the mapping reads, then those of envelopes and hook deliveries, which
 /// hold their events inside (the full path unwraps them).
 const NAMES: [&str; 9] = [
-    "eventType",
-    "uuid",
-    "published",
-    "actor",
-    "target",
-    "outcome",
-    "data",
-    "detail",
-    "event",
+    PICKED[0], PICKED[1], PICKED[2], PICKED[3], PICKED[4], PICKED[5], "data", "detail", "event",
 ];
-/// The LogEvent members the mapping reads: the first of [`NAMES`].
-const PICKED: [&str; 6] = [NAMES[0], NAMES[1], NAMES[2], NAMES[3], NAMES[4], NAMES[5]];
 
 /// Maps `record` if it is one bare, well-framed LogEvent; returns false (having done nothing) otherwise.
 pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBuilder) -> bool {

@@ -10,15 +10,11 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// Keys whose values are kept whole (all small): what the mapping reads, and what tells record kinds apart.
+use crate::event::LOG_EVENT_MEMBERS;
+
+/// Keys whose values are kept whole (all small) besides the LogEvent members the mapping reads: what tells
+/// record kinds apart and what the other mappings read.
 const KEEP: &[&str] = &[
-    // LogEvent
-    "eventType",
-    "uuid",
-    "published",
-    "actor",
-    "target",
-    "outcome",
     // users, apps, app users
     "id",
     "status",
@@ -80,7 +76,7 @@ impl Visitor<'_> for MemberSeed {
     }
 
     fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Member, E> {
-        if let Some(k) = KEEP.iter().find(|k| **k == key) {
+        if let Some(k) = LOG_EVENT_MEMBERS.iter().chain(KEEP).find(|k| **k == key) {
             Ok(Member::Keep(k))
         } else if let Some(k) = NESTED.iter().find(|k| **k == key) {
             Ok(Member::Nested(k))
