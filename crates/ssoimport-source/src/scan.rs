@@ -297,10 +297,7 @@ impl<'a> Members<'a> {
     fn step(&mut self) -> Option<(Cow<'a, str>, Raw<'a>)> {
         let span = self.step_span()?;
         let key = if span.escaped {
-            match serde_json::from_str::<String>(&self.text[span.name.start - 1..span.name.end + 1]) {
-                Ok(k) => Cow::Owned(k),
-                Err(_) => return self.fail(),
-            }
+            Cow::Owned(self.unescaped_name(&span)?)
         } else {
             Cow::Borrowed(&self.text[span.name])
         };
@@ -310,6 +307,15 @@ impl<'a> Members<'a> {
                 text: &self.text[span.value],
             },
         ))
+    }
+
+    /// The name of a member whose name holds escapes, undone; `None` (and the walk failed) if they are invalid.
+    fn unescaped_name(&mut self, span: &MemberSpan) -> Option<String> {
+        // With its quotes, as serde_json reads a string.
+        match serde_json::from_str::<String>(&self.text[span.name.start - 1..span.name.end + 1]) {
+            Ok(name) => Some(name),
+            Err(_) => self.fail(),
+        }
     }
 
     /// The next member whose name is one of `names` (the index of the name, and the value), stepping over the
@@ -322,13 +328,11 @@ impl<'a> Members<'a> {
                 return None;
             };
             let found = if span.escaped {
-                match serde_json::from_str::<String>(&self.text[span.name.start - 1..span.name.end + 1]) {
-                    Ok(name) => names.iter().position(|n| *n == name),
-                    Err(_) => {
-                        self.done = true;
-                        return self.fail();
-                    }
-                }
+                let Some(name) = self.unescaped_name(&span) else {
+                    self.done = true;
+                    return None;
+                };
+                names.iter().position(|n| *n == name)
             } else {
                 let name = &self.text.as_bytes()[span.name];
                 names.iter().position(|n| n.as_bytes() == name)

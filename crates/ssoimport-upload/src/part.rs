@@ -152,9 +152,10 @@ impl OpenPart {
     fn finish(mut self) -> (Vec<u8>, u64, String) {
         self.flush_stream();
         self.bytes.extend_from_slice(&FINAL_BLOCK);
-        self.bytes.extend_from_slice(&self.crc.finalize().to_le_bytes());
+        let crc = std::mem::take(&mut self.crc).finalize();
+        self.bytes.extend_from_slice(&crc.to_le_bytes());
         self.bytes.extend_from_slice(&(self.len as u32).to_le_bytes());
-        self.md5.update(&self.bytes[self.hashed..]);
+        self.hash_new_bytes();
         let md5 = hex(&self.md5.finalize());
         (self.bytes, self.rows, md5)
     }
