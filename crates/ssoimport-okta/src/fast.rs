@@ -10,7 +10,7 @@
 use std::cell::Cell;
 
 use ssoimport_source::RecordBuilder;
-use ssoimport_source::scan::{Checked, Picked, Raw};
+use ssoimport_source::scan::{Checked, Names, Picked, Raw};
 
 use crate::OktaOptions;
 use crate::event;
@@ -19,9 +19,9 @@ use crate::event;
 const PICKED: [&str; 6] = event::LOG_EVENT_MEMBERS;
 /// The members the walk looks for: those the mapping reads, then those of envelopes and hook deliveries, which
 /// hold their events inside (the full path unwraps them).
-const NAMES: [&str; 9] = [
+const NAMES: Names<'static> = Names::new(&[
     PICKED[0], PICKED[1], PICKED[2], PICKED[3], PICKED[4], PICKED[5], "data", "detail", "event",
-];
+]);
 
 /// Maps `record` if it is one bare, well-framed LogEvent; returns false (having done nothing) otherwise.
 pub(crate) fn log_event(record: &str, options: &OktaOptions, out: &mut RecordBuilder) -> bool {

@@ -175,7 +175,8 @@ impl<'a> Raw<'a> {
     pub fn pick<const N: usize>(self, keys: [&str; N]) -> [Option<Raw<'a>>; N] {
         let mut members = self.members();
         let mut found = [None; N];
-        while let Some((i, v)) = members.next_of(&keys) {
+        let names = Names::new(&keys);
+        while let Some((i, v)) = members.next_of(&names) {
             found[i] = Some(v);
         }
         if members.failed { [None; N] } else { found }
@@ -257,6 +258,56 @@ impl<'a> Raw<'a> {
     }
 }
 
+/// The member names a walk looks for ([`Members::next_of`]), indexed by length: a member's name is compared
+/// only with the names of its length, where a scan of the list compared it with every name.
+#[derive(Debug, Clone, Copy)]
+pub struct Names<'n> {
+    names: &'n [&'n str],
+    /// Bit `k` of `by_len[n]` is set when `names[k]` is `n` bytes long.
+    by_len: [u16; SHORT_NAME],
+    /// Some name is too long, or there are too many for `by_len`: the list is scanned instead.
+    scan: bool,
+}
+
+/// Names shorter than this (in bytes) are indexed by length.
+const SHORT_NAME: usize = 32;
+
+impl<'n> Names<'n> {
+    /// The names, each known by its position in `names`.
+    pub const fn new(names: &'n [&'n str]) -> Names<'n> {
+        let mut by_len = [0u16; SHORT_NAME];
+        let mut scan = names.len() > 16;
+        let mut k = 0;
+        while k < names.len() && !scan {
+            let len = names[k].len();
+            if len < SHORT_NAME {
+                by_len[len] |= 1 << k;
+            } else {
+                scan = true;
+            }
+            k += 1;
+        }
+        Names { names, by_len, scan }
+    }
+
+    /// The position of the first name equal to `name`.
+    #[inline]
+    pub fn position(&self, name: &[u8]) -> Option<usize> {
+        if self.scan {
+            return self.names.iter().position(|n| n.as_bytes() == name);
+        }
+        let mut candidates = *self.by_len.get(name.len())?;
+        while candidates != 0 {
+            let k = candidates.trailing_zeros() as usize;
+            if self.names[k].as_bytes() == name {
+                return Some(k);
+            }
+            candidates &= candidates - 1;
+        }
+        None
+    }
+}
+
 /// The members of an object, see [`Raw::members`].
 pub struct Members<'a> {
     text: &'a str,
@@ -321,7 +372,7 @@ impl<'a> Members<'a> {
     /// The next member whose name is one of `names` (the index of the name, and the value), stepping over the
     /// others without making strings of their names or values: slicing a `str` checks both ends in a call that
     /// does not inline, and a walk that picks a few members of many paid it twice for every member.
-    pub fn next_of(&mut self, names: &[&str]) -> Option<(usize, Raw<'a>)> {
+    pub fn next_of(&mut self, names: &Names<'_>) -> Option<(usize, Raw<'a>)> {
         while !self.done {
             let Some(span) = self.step_span() else {
                 self.done = true;
@@ -332,10 +383,9 @@ impl<'a> Members<'a> {
                     self.done = true;
                     return None;
                 };
-                names.iter().position(|n| *n == name)
+                names.position(name.as_bytes())
             } else {
-                let name = &self.text.as_bytes()[span.name];
-                names.iter().position(|n| n.as_bytes() == name)
+                names.position(&self.text.as_bytes()[span.name])
             };
             if let Some(index) = found {
                 return Some((
@@ -505,7 +555,8 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
         }
         let mut members = self.raw.members();
         let mut found = [None; N];
-        while let Some((i, v)) = members.next_of(&keys) {
+        let names = Names::new(&keys);
+        while let Some((i, v)) = members.next_of(&names) {
             found[i] = Some(self.inner(v));
         }
         if members.failed {
@@ -629,12 +680,39 @@ mod tests {
                 .collect();
             let mut walk = raw.members();
             let mut got = Vec::new();
-            while let Some((i, v)) = walk.next_of(&names) {
+            let set = Names::new(&names);
+            while let Some((i, v)) = walk.next_of(&set) {
                 got.push((i, v.as_str()));
             }
             assert_eq!(got, expected, "{text}");
             assert_eq!(walk.failed, iter.failed, "{text}");
-            assert_eq!(walk.next_of(&names), None, "{text}: ended");
+            assert_eq!(walk.next_of(&set), None, "{text}: ended");
+        }
+    }
+
+    #[test]
+    fn names_find_the_first_equal_name_by_length_or_by_scan() {
+        let long = "a_member_name_of_more_than_thirty_two_bytes";
+        let many: Vec<String> = (0..20).map(|k| format!("m{k}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for list in [
+            &["uuid", "data", "eventType", "published", "", "uuid"][..],
+            &["x", long, "y"][..],
+            &many[..],
+        ] {
+            let names = Names::new(list);
+            let probes = list
+                .iter()
+                .copied()
+                .chain(["", "uuiD", "dat", "datas", "m20", long]);
+            for probe in probes {
+                let expected = list.iter().position(|n| *n == probe);
+                assert_eq!(
+                    names.position(probe.as_bytes()),
+                    expected,
+                    "{probe:?} in {list:?}"
+                );
+            }
         }
     }
 
