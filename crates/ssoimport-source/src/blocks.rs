@@ -54,15 +54,30 @@ fn classify(block: &[u8; BLOCK]) -> Classes {
 /// time with SIMD compares: most of a record is string text. Strict readers (which check every string as a full
 /// parse would) use it to walk strings.
 pub fn find_string_special(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+    let specials = |chunk: &[u8; 16]| {
         let v = u8x16::new(*chunk);
         let control = v.min(u8x16::splat(0x1f)).cmp_eq(v);
-        let hits = v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control;
-        let mask = hits.move_mask();
+        (v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control).move_mask() as u32
+    };
+    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let mask = specials(chunk);
         if mask != 0 {
             return i + mask.trailing_zeros() as usize;
         }
         i += 16;
+    }
+    // Fewer than sixteen bytes left: the last sixteen of the text, overlapping those already searched, when the
+    // text is that long (a decoded string's text ends at its last byte, so this is the common end).
+    if i < b.len()
+        && let Some(last) = b.last_chunk::<16>()
+    {
+        let from = b.len() - 16;
+        let mask = specials(last) >> (i - from);
+        return if mask != 0 {
+            i + mask.trailing_zeros() as usize
+        } else {
+            b.len()
+        };
     }
     while let Some(&c) = b.get(i) {
         if c == b'"' || c == b'\\' || c < 0x20 {
