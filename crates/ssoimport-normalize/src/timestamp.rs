@@ -49,6 +49,9 @@ pub enum SlashDateOrder {
 /// ```
 pub fn parse_timestamp(text: &str, order: SlashDateOrder) -> Option<i64> {
     let bytes = trim(text).as_bytes();
+    if let Some(millis) = canonical(bytes) {
+        return Some(millis);
+    }
     let first = *bytes.first()?;
     if first.is_ascii_digit() {
         let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -64,6 +67,37 @@ pub fn parse_timestamp(text: &str, order: SlashDateOrder) -> Option<i64> {
     } else {
         None
     }
+}
+
+/// The contract's own shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`, which Okta and most exports write, read at its fixed
+/// places; `None` for any other text and for a date or time that does not exist (the general reading then has
+/// its say, and agrees).
+fn canonical(bytes: &[u8]) -> Option<i64> {
+    let b: &[u8; 24] = bytes.try_into().ok()?;
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ];
+    if separators.iter().any(|&(i, c)| b[i] != c) {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let time = Clock {
+        hour: two(11)?,
+        minute: two(14)?,
+        second: two(17)?,
+        millis: digit(20)? * 100 + two(21)?,
+    };
+    instant(i64::from(two(0)? * 100 + two(2)?), two(5)?, two(8)?, time, 0)
 }
 
 /// A byte cursor over the trimmed text.
@@ -740,6 +774,45 @@ mod tests {
         assert!(count > 35_000);
         for millis in [0, -1, 1_583_423_813_889, 951_782_400_000, 253_402_300_799_999] {
             assert_eq!(ts(&iso_millis(millis)), Some(millis));
+        }
+    }
+
+    #[test]
+    fn the_contract_shape_reads_as_the_general_reading_does() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..200_000 {
+            // Out-of-range fields on purpose (month 13, day 31 of April, 29 February, hour 24, second 60).
+            let text = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                1900 + next(250),
+                next(14),
+                next(33),
+                next(26),
+                next(61),
+                next(62),
+                next(1000)
+            );
+            let general = year_first(text.as_bytes());
+            assert_eq!(
+                parse_timestamp(&text, SlashDateOrder::MonthFirst),
+                general,
+                "{text}"
+            );
+            assert_eq!(canonical(text.as_bytes()), general, "{text}");
+        }
+        for other in [
+            "2024-02-29T23:59:59.999z",
+            "2024-02-29t23:59:59.999Z",
+            "2024-02-29T23:59:59,999Z",
+            "2024-0a-29T23:59:59.999Z",
+        ] {
+            assert_eq!(canonical(other.as_bytes()), None, "{other}");
         }
     }
 }
