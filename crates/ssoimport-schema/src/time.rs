@@ -32,21 +32,23 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 pub fn write_iso_millis(millis: i64, out: &mut Vec<u8>) {
     let days = millis.div_euclid(86_400_000);
     let in_day = millis.rem_euclid(86_400_000);
-    let (year, month, day) = civil_from_days(days);
-    let year = year.clamp(0, 9999) as u32;
+    let mut buf = [0u8; ISO_MILLIS_LEN];
+    // Rows come mostly in time order, many to a day: the date part of the day last written is kept.
+    buf[..11].copy_from_slice(&LAST_DATE.with(|last| {
+        let (day, text) = last.get();
+        if day == days {
+            return text;
+        }
+        let text = date_part(days);
+        last.set((days, text));
+        text
+    }));
     let (secs, ms) = (in_day / 1000, in_day % 1000);
     let (h, m, s) = (
         (secs / 3600) as u32,
         ((secs / 60) % 60) as u32,
         (secs % 60) as u32,
     );
-    let mut buf = [0u8; ISO_MILLIS_LEN];
-    put_digits(&mut buf[0..4], year);
-    buf[4] = b'-';
-    put_digits(&mut buf[5..7], month);
-    buf[7] = b'-';
-    put_digits(&mut buf[8..10], day);
-    buf[10] = b'T';
     put_digits(&mut buf[11..13], h);
     buf[13] = b':';
     put_digits(&mut buf[14..16], m);
@@ -56,6 +58,24 @@ pub fn write_iso_millis(millis: i64, out: &mut Vec<u8>) {
     put_digits(&mut buf[20..23], ms as u32);
     buf[23] = b'Z';
     out.extend_from_slice(&buf);
+}
+
+thread_local! {
+    /// The day [`write_iso_millis`] wrote last, and its `YYYY-MM-DDT`.
+    static LAST_DATE: std::cell::Cell<(i64, [u8; 11])> = const { std::cell::Cell::new((i64::MIN, [0; 11])) };
+}
+
+/// `YYYY-MM-DDT` of a count of days since 1970-01-01.
+fn date_part(days: i64) -> [u8; 11] {
+    let (year, month, day) = civil_from_days(days);
+    let mut text = [0u8; 11];
+    put_digits(&mut text[0..4], year.clamp(0, 9999) as u32);
+    text[4] = b'-';
+    put_digits(&mut text[5..7], month);
+    text[7] = b'-';
+    put_digits(&mut text[8..10], day);
+    text[10] = b'T';
+    text
 }
 
 /// Whether `text` is exactly the contract's shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`, naming a real instant (no 30 February,
@@ -117,6 +137,36 @@ fn put_digits(slot: &mut [u8], mut value: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kept_date_changes_with_the_day() {
+        // Days alternating, going back, far apart, and the same day again: each written as computed afresh.
+        let instants: [i64; 10] = [
+            0,
+            86_399_999,
+            86_400_000,
+            -1,
+            0,
+            1_583_423_813_889,
+            1_583_423_813_889 + 3_600_000,
+            951_782_400_000,
+            253_402_300_799_999,
+            -62_167_219_200_000,
+        ];
+        for &ms in instants.iter().chain(instants.iter().rev()) {
+            let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+            let (year, month, day) = civil_from_days(days);
+            let expected = format!(
+                "{:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+                year.clamp(0, 9999),
+                in_day / 3_600_000,
+                in_day / 60_000 % 60,
+                in_day / 1000 % 60,
+                in_day % 1000
+            );
+            assert_eq!(iso_millis(ms), expected, "{ms}");
+        }
+    }
 
     #[test]
     fn formats_known_instants() {
