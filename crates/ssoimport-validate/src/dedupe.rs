@@ -163,6 +163,9 @@ pub struct Deduplicator {
     spill: Option<Spill>,
     lookups: u64,
     reloads: u64,
+    /// The hour made last, and the keys it has had: a new hour is made with room for as many, as hours in time
+    /// order hold about as many sign-ins as the one before (growing each from empty rehashed it a dozen times).
+    newest: (i64, usize),
 }
 
 impl Default for Deduplicator {
@@ -175,6 +178,7 @@ impl Default for Deduplicator {
             spill: None,
             lookups: 0,
             reloads: 0,
+            newest: (i64::MIN, 0),
         }
     }
 }
@@ -202,12 +206,19 @@ impl Deduplicator {
     pub fn first_time(&mut self, key: DedupeKey) -> Result<bool, DedupeError> {
         self.lookups += 1;
         let Deduplicator {
-            hours, held, spill, ..
+            hours,
+            held,
+            spill,
+            newest,
+            ..
         } = self;
-        let hour = hours.entry(key.hour).or_insert_with(|| Hour {
-            keys: Some(Keys::default()),
-            on_disk: 0,
-            used: 0,
+        let hour = hours.entry(key.hour).or_insert_with(|| {
+            let room = std::mem::replace(newest, (key.hour, 0)).1;
+            Hour {
+                keys: Some(Keys::with_capacity_and_hasher(room, Default::default())),
+                on_disk: 0,
+                used: 0,
+            }
         });
         hour.used = self.lookups;
         if hour.keys.is_none() {
@@ -227,6 +238,9 @@ impl Deduplicator {
         if first {
             self.held += 1;
             self.len += 1;
+            if self.newest.0 == key.hour {
+                self.newest.1 += 1;
+            }
         }
         if self.held > self.budget {
             self.spill_hours(key.hour)?;
