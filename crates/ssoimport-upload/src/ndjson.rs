@@ -8,6 +8,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Fields};
 use ssoimport_schema::time::write_iso_millis;
+use wide::u8x16;
 
 /// Appends row `row` of `batch` (in a task's Arrow schema) to `out` as one JSON object followed by `\n`.
 /// Null fields are left out; a nested object whose fields are all null is left out.
@@ -150,12 +151,26 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// Whether any byte of `bytes` must be escaped: sixteen at a time with SIMD compares when there are as many (the
+/// last sixteen overlapping those before), else through the table.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let Some(last) = bytes.last_chunk::<16>() else {
+        return bytes.iter().fold(false, |any, &b| any | NEEDS_ESCAPE[b as usize]);
+    };
+    let special = |chunk: &[u8; 16]| {
+        let v = u8x16::new(*chunk);
+        let control = v.min(u8x16::splat(0x1f)).cmp_eq(v);
+        (v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control).move_mask() != 0
+    };
+    bytes.as_chunks::<16>().0.iter().any(special) || special(last)
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
     // Nearly every value needs no escape: check without branching per byte, then copy it whole.
-    if !bytes.iter().fold(false, |any, &b| any | NEEDS_ESCAPE[b as usize]) {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -210,6 +225,24 @@ mod tests {
             write_str(s, &mut out);
             let back: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn a_byte_to_escape_is_found_wherever_it_stands() {
+        // Lengths around the sixteen-byte steps, the byte at every place (the overlapping last step included).
+        for len in 0..48 {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
+                    let s: String = (0..len).map(|i| if i == at { special } else { 'x' }).collect();
+                    assert!(needs_escape(s.as_bytes()), "{s:?}");
+                    let mut out = Vec::new();
+                    write_str(&s, &mut out);
+                    assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), s);
+                }
+            }
+            let plain: String = (0..len).map(|i| ['x', ' ', '\u{7f}', 'é'][i % 4]).collect();
+            assert!(!needs_escape(plain.as_bytes()), "{plain:?}");
         }
     }
 }
