@@ -3,7 +3,7 @@
 //! This runs once per timestamp of every record, so it works on bytes with a cursor: no allocation, no regex.
 
 use ssoimport_schema::text::trim;
-use ssoimport_schema::time::days_from_civil;
+use ssoimport_schema::time::{days_from_civil, iso_millis_fields};
 
 const MS_PER_MINUTE: i64 = 60_000;
 const MS_PER_DAY: i64 = 86_400_000;
@@ -73,31 +73,14 @@ pub fn parse_timestamp(text: &str, order: SlashDateOrder) -> Option<i64> {
 /// places; `None` for any other text and for a date or time that does not exist (the general reading then has
 /// its say, and agrees).
 fn canonical(bytes: &[u8]) -> Option<i64> {
-    let b: &[u8; 24] = bytes.try_into().ok()?;
-    let separators = [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'.'),
-        (23, b'Z'),
-    ];
-    if separators.iter().any(|&(i, c)| b[i] != c) {
-        return None;
-    }
-    let digit = |i: usize| {
-        let d = b[i].wrapping_sub(b'0');
-        (d < 10).then_some(u32::from(d))
-    };
-    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let [year, month, day, hour, minute, second, millis] = iso_millis_fields(bytes)?;
     let time = Clock {
-        hour: two(11)?,
-        minute: two(14)?,
-        second: two(17)?,
-        millis: digit(20)? * 100 + two(21)?,
+        hour,
+        minute,
+        second,
+        millis,
     };
-    instant(i64::from(two(0)? * 100 + two(2)?), two(5)?, two(8)?, time, 0)
+    instant(i64::from(year), month, day, time, 0)
 }
 
 /// A byte cursor over the trimmed text.

@@ -78,13 +78,10 @@ fn date_part(days: i64) -> [u8; 11] {
     text
 }
 
-/// Whether `text` is exactly the contract's shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`, naming a real instant (no 30 February,
-/// no hour 24).
-pub fn is_iso_millis(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.len() != ISO_MILLIS_LEN {
-        return false;
-    }
+/// The fields of text in the contract's shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`: year, month, day, hour, minute,
+/// second and millisecond as written, not checked against the calendar; `None` for text of any other shape.
+pub fn iso_millis_fields(text: &[u8]) -> Option<[u32; 7]> {
+    let b: &[u8; ISO_MILLIS_LEN] = text.try_into().ok()?;
     let separators = [
         (4, b'-'),
         (7, b'-'),
@@ -95,22 +92,28 @@ pub fn is_iso_millis(text: &str) -> bool {
         (23, b'Z'),
     ];
     if separators.iter().any(|&(i, c)| b[i] != c) {
-        return false;
+        return None;
     }
-    let number = |from: usize, to: usize| {
-        b[from..to].iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
     };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second), Some(_)) = (
-        number(0, 4),
-        number(5, 7),
-        number(8, 10),
-        number(11, 13),
-        number(14, 16),
-        number(17, 19),
-        number(20, 23),
-    ) else {
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    Some([
+        two(0)? * 100 + two(2)?,
+        two(5)?,
+        two(8)?,
+        two(11)?,
+        two(14)?,
+        two(17)?,
+        digit(20)? * 100 + two(21)?,
+    ])
+}
+
+/// Whether `text` is exactly the contract's shape, `YYYY-MM-DDTHH:MM:SS.mmmZ`, naming a real instant (no 30 February,
+/// no hour 24).
+pub fn is_iso_millis(text: &str) -> bool {
+    let Some([year, month, day, hour, minute, second, _]) = iso_millis_fields(text.as_bytes()) else {
         return false;
     };
     if !(1..=12).contains(&month) || day == 0 || hour > 23 || minute > 59 || second > 59 {
