@@ -1,5 +1,7 @@
 //! Text helpers every stage shares.
 
+use wide::u8x16;
+
 /// `s` without leading and trailing whitespace, as [`str::trim`] gives it, but without walking characters
 /// when the first and last bytes are printable ASCII (nearly every value): trimming runs several times per
 /// row in the readers and the normalizer.
@@ -20,9 +22,31 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
+/// The bytes a JSON string cannot hold raw: the quote, the backslash and the control characters (below 0x20). The
+/// readers stop at them when they walk a string, the NDJSON writer escapes them.
+pub const STRING_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Bit `k` set when byte `k` of `chunk` is one of [`STRING_SPECIAL`]: sixteen bytes classified with SIMD compares.
+#[inline(always)]
+pub fn string_specials(chunk: &[u8; 16]) -> u32 {
+    let v = u8x16::new(*chunk);
+    let control = v.min(u8x16::splat(0x1f)).cmp_eq(v);
+    (v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control).move_mask() as u32
+}
+
 #[cfg(test)]
 mod tests {
-    use super::trim;
+    use super::{STRING_SPECIAL, string_specials, trim};
 
     #[test]
     fn trims_as_std_does() {
@@ -36,6 +60,22 @@ mod tests {
                     let s = format!("{a}{middle}{b}");
                     assert_eq!(trim(&s), s.trim(), "{s:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn sixteen_bytes_classify_as_the_table_does() {
+        for byte in 0..=255u8 {
+            for at in 0..16 {
+                let mut chunk = [b'x'; 16];
+                chunk[at] = byte;
+                let expected = if STRING_SPECIAL[usize::from(byte)] {
+                    1 << at
+                } else {
+                    0
+                };
+                assert_eq!(string_specials(&chunk), expected, "{byte:#x} at {at}");
             }
         }
     }

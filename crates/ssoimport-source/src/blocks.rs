@@ -7,6 +7,7 @@
 //! checked) with one exception: a backslash outside every string is malformed JSON and fails the skip, so the
 //! caller falls back to a full parse, which reports it. Everywhere else both give the same end.
 
+use ssoimport_schema::text::{STRING_SPECIAL, string_specials};
 use wide::u8x16;
 
 /// Bytes classified per step.
@@ -54,13 +55,8 @@ fn classify(block: &[u8; BLOCK]) -> Classes {
 /// time with SIMD compares: most of a record is string text. Strict readers (which check every string as a full
 /// parse would) use it to walk strings.
 pub fn find_string_special(b: &[u8], mut i: usize) -> usize {
-    let specials = |chunk: &[u8; 16]| {
-        let v = u8x16::new(*chunk);
-        let control = v.min(u8x16::splat(0x1f)).cmp_eq(v);
-        (v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control).move_mask() as u32
-    };
     while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-        let mask = specials(chunk);
+        let mask = string_specials(chunk);
         if mask != 0 {
             return i + mask.trailing_zeros() as usize;
         }
@@ -72,7 +68,7 @@ pub fn find_string_special(b: &[u8], mut i: usize) -> usize {
         && let Some(last) = b.last_chunk::<16>()
     {
         let from = b.len() - 16;
-        let mask = specials(last) >> (i - from);
+        let mask = string_specials(last) >> (i - from);
         return if mask != 0 {
             i + mask.trailing_zeros() as usize
         } else {
@@ -80,7 +76,7 @@ pub fn find_string_special(b: &[u8], mut i: usize) -> usize {
         };
     }
     while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+        if STRING_SPECIAL[usize::from(c)] {
             return i;
         }
         i += 1;

@@ -7,8 +7,8 @@ use arrow_array::{
     TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Fields};
+use ssoimport_schema::text::{STRING_SPECIAL, string_specials};
 use ssoimport_schema::time::write_iso_millis;
-use wide::u8x16;
 
 /// Appends row `row` of `batch` (in a task's Arrow schema) to `out` as one JSON object followed by `\n`.
 /// Null fields are left out; a nested object whose fields are all null is left out.
@@ -138,30 +138,15 @@ impl<'a> Column<'a> {
     }
 }
 
-/// Bytes a JSON string cannot hold as they are: the quote, the backslash and the control characters.
-const NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
 /// Whether any byte of `bytes` must be escaped: sixteen at a time with SIMD compares when there are as many (the
 /// last sixteen overlapping those before), else through the table.
 fn needs_escape(bytes: &[u8]) -> bool {
     let Some(last) = bytes.last_chunk::<16>() else {
-        return bytes.iter().fold(false, |any, &b| any | NEEDS_ESCAPE[b as usize]);
+        return bytes
+            .iter()
+            .fold(false, |any, &b| any | STRING_SPECIAL[usize::from(b)]);
     };
-    let special = |chunk: &[u8; 16]| {
-        let v = u8x16::new(*chunk);
-        let control = v.min(u8x16::splat(0x1f)).cmp_eq(v);
-        (v.cmp_eq(u8x16::splat(b'"')) | v.cmp_eq(u8x16::splat(b'\\')) | control).move_mask() != 0
-    };
+    let special = |chunk: &[u8; 16]| string_specials(chunk) != 0;
     bytes.as_chunks::<16>().0.iter().any(special) || special(last)
 }
 
@@ -177,7 +162,7 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if !NEEDS_ESCAPE[b as usize] {
+        if !STRING_SPECIAL[usize::from(b)] {
             continue;
         }
         let escape: &[u8] = match b {
