@@ -30,6 +30,8 @@ const HASH_BYTES: u32 = 5;
 const fn insert_stride(ways: usize) -> usize {
     if ways <= 2 { 8 } else { 4 }
 }
+/// Bytes of Huffman-coded tokens gathered before they are appended to the output.
+const SCRATCH: usize = 4096;
 /// Tokens per deflate block: each block gets codes fitted to its own statistics.
 const BLOCK_TOKENS: usize = 1 << 15;
 /// An empty bucket slot (positions are stored plus one).
@@ -161,24 +163,29 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
         let bucket = &mut self.buckets[bucket_of(next)];
         let limit = (input.len() - p).min(MAX_MATCH);
         let mut best = (0, 0);
-        for &slot in bucket.iter() {
-            if slot == EMPTY {
-                break;
-            }
-            let candidate = slot as usize - 1;
-            if p - candidate > WINDOW {
-                break;
-            }
-            // Most candidates differ at once: a match shorter than MIN_MATCH is no match.
-            if read_u64(input, candidate) as u32 != next as u32 {
-                continue;
-            }
+        // Which candidates are worth extending, worked out for all of them without branching: most lookups
+        // (in the literals of an email or an id) find none, and a branch per test mispredicted there. Most
+        // candidates differ at once: a match shorter than MIN_MATCH is no match.
+        let mut worth = 0u32;
+        for (k, &slot) in bucket.iter().enumerate() {
+            // An empty slot reads position 0, then counts for nothing.
+            let candidate = (slot as usize).saturating_sub(1);
+            let four = u32::from_le_bytes(input[candidate..candidate + 4].try_into().expect("four bytes"));
+            worth |= u32::from((slot != EMPTY) & (p - candidate <= WINDOW) & (four == next as u32)) << k;
+        }
+        while worth != 0 {
+            let k = worth.trailing_zeros() as usize;
+            worth &= worth - 1;
+            let candidate = bucket[k] as usize - 1;
             let length = match_length(input, candidate, p, limit);
-            if length > best.1 {
-                best = (candidate, length);
-                if length == limit {
-                    break;
-                }
+            // The longer, the newer on a tie; chosen without a branch (both candidates often match).
+            best = if length > best.1 {
+                (candidate, length)
+            } else {
+                best
+            };
+            if best.1 == limit {
+                break;
             }
         }
         bucket.copy_within(..WAYS - 1, 1);
@@ -187,11 +194,28 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
         if length < MIN_MATCH {
             return (p, 0, 0);
         }
+        // Back over the bytes the lookup landed late by (mostly fewer than eight), a word at a time: the byte
+        // before `start` is the word's top byte, so equal bytes back from it are leading zeros of the difference.
         let mut start = p;
-        while start > floor && source > 0 && length < MAX_MATCH && input[start - 1] == input[source - 1] {
-            start -= 1;
-            source -= 1;
-            length += 1;
+        loop {
+            let room = (start - floor).min(source).min(MAX_MATCH - length);
+            if room == 0 {
+                break;
+            }
+            let same = if start >= 8 && source >= 8 {
+                (read_u64(input, start - 8) ^ read_u64(input, source - 8)).leading_zeros() as usize / 8
+            } else {
+                (1..=room.min(8))
+                    .take_while(|&k| input[start - k] == input[source - k])
+                    .count()
+            }
+            .min(room);
+            start -= same;
+            source -= same;
+            length += same;
+            if same < 8 {
+                break;
+            }
         }
         (start, source, length)
     }
@@ -218,6 +242,7 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
         }
     }
 
+    #[inline(always)]
     fn matched(&mut self, length: usize, distance: usize, bits: &mut BitWriter<'_>) {
         debug_assert!((MIN_MATCH..=MAX_MATCH).contains(&length) && (1..=WINDOW).contains(&distance));
         let (length_code, ..) = LENGTHS[length];
@@ -256,24 +281,44 @@ impl<const WAYS: usize> Encoder<'_, WAYS> {
             lit.packed(usize::from(code), u32::from(extra), u32::from(extra_bits))
         });
         let distance_codes: [u64; DIST_CODES] = std::array::from_fn(|code| dist.packed(code, 0, 0));
-        bits.out.reserve(self.tokens.len() * 3);
+        // A token's codes go into the bit buffer (at most 48 bits: a length and a distance with their extra
+        // bits), then its whole bytes are stored eight at a time into a scratch block and the buffer shifts on,
+        // without a branch: a test per token of whether 32 bits had gathered mispredicted every few literals.
+        let mut scratch = [0u8; SCRATCH + 8];
+        let mut at = 0;
+        let (mut buffer, mut count) = (bits.buffer, bits.count);
         for &token in &self.tokens {
             if token & MATCH_FLAG == 0 {
-                bits.put_packed(literal[token as u8 as usize]);
-                continue;
+                let packed = literal[token as u8 as usize];
+                buffer |= (packed & 0xffff_ffff) << count;
+                count += (packed >> 32) as u32;
+            } else {
+                let packed = length[(token >> 15) as u8 as usize];
+                buffer |= (packed & 0xffff_ffff) << count;
+                count += (packed >> 32) as u32;
+                let distance = (token & 0x7fff) as usize + 1;
+                let code = (token >> DIST_CODE_SHIFT) as usize & 0x1f;
+                let (base, extra_bits) = DIST_BASE[code];
+                let packed = distance_codes[code];
+                let code_bits = (packed >> 32) as u32;
+                let extra = (distance - usize::from(base)) as u64;
+                buffer |= ((packed & 0xffff_ffff) | extra << code_bits) << count;
+                count += code_bits + u32::from(extra_bits);
             }
-            bits.put_packed(length[(token >> 15) as u8 as usize]);
-            let distance = (token & 0x7fff) as usize + 1;
-            let code = (token >> DIST_CODE_SHIFT) as usize & 0x1f;
-            let (base, extra_bits) = DIST_BASE[code];
-            let packed = distance_codes[code];
-            let code_bits = (packed >> 32) as u32;
-            let extra = (distance - usize::from(base)) as u64;
-            bits.put(
-                (packed as u32 as u64) | extra << code_bits,
-                code_bits + u32::from(extra_bits),
-            );
+            if let Some(slot) = scratch.get_mut(at..at + 8) {
+                slot.copy_from_slice(&buffer.to_le_bytes());
+            }
+            let whole = count / 8;
+            at += whole as usize;
+            buffer >>= whole * 8;
+            count -= whole * 8;
+            if at >= SCRATCH {
+                bits.out.extend_from_slice(&scratch[..at]);
+                at = 0;
+            }
         }
+        bits.out.extend_from_slice(&scratch[..at]);
+        (bits.buffer, bits.count) = (buffer, count);
         lit.put(bits, END_OF_BLOCK);
         self.tokens.clear();
         self.lit_freq = [0; LITLEN_CODES];
@@ -448,12 +493,6 @@ impl<'o> BitWriter<'o> {
         }
     }
 
-    /// Appends bits packed as `value | count << 32`.
-    #[inline(always)]
-    fn put_packed(&mut self, packed: u64) {
-        self.put(packed & 0xffff_ffff, (packed >> 32) as u32);
-    }
-
     /// Pads with zero bits to the next byte boundary and writes out what is held.
     fn align(&mut self) {
         let bytes = self.count.div_ceil(8);
@@ -512,7 +551,8 @@ impl HuffmanCode {
             .max(minimum)
     }
 
-    /// `symbol`'s code followed by `extra_bits` bits of `extra`, packed for [`BitWriter::put_packed`].
+    /// `symbol`'s code followed by `extra_bits` bits of `extra`, packed as `bits | count << 32` for the token loop of
+    /// [`Encoder::flush_block`].
     fn packed(&self, symbol: usize, extra: u32, extra_bits: u32) -> u64 {
         let length = u32::from(self.lengths[symbol]);
         let value = u64::from(self.codes[symbol]) | u64::from(extra) << length;
