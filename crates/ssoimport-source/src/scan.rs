@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use serde_json::Value;
-use ssoimport_schema::text::trim;
+use ssoimport_schema::text::{same_bytes, trim};
 use wide::u8x16;
 
 pub use crate::blocks::find_string_special;
@@ -299,32 +299,12 @@ impl<'n> Names<'n> {
         let mut candidates = *self.by_len.get(name.len())?;
         while candidates != 0 {
             let k = candidates.trailing_zeros() as usize;
-            if same_short(self.names[k].as_bytes(), name) {
+            if same_bytes(self.names[k].as_bytes(), name) {
                 return Some(k);
             }
             candidates &= candidates - 1;
         }
         None
-    }
-}
-
-/// Whether `a` and `b`, of one length under [`SHORT_NAME`], hold the same bytes: compared a word at a time in
-/// place, the last word overlapping, where `==` on slices called `memcmp` for every member name a walk met.
-#[inline(always)]
-fn same_short(a: &[u8], b: &[u8]) -> bool {
-    debug_assert!(a.len() == b.len() && a.len() < SHORT_NAME);
-    let n = a.len();
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"));
-    let differ = |at: usize| word(a, at) ^ word(b, at);
-    match n {
-        16.. => differ(0) | differ(8) | differ(n - 16) | differ(n - 8) == 0,
-        8.. => differ(0) | differ(n - 8) == 0,
-        4.. => {
-            let half =
-                |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
-            (half(a, 0) ^ half(b, 0)) | (half(a, n - 4) ^ half(b, n - 4)) == 0
-        }
-        _ => a == b,
     }
 }
 
@@ -732,19 +712,6 @@ mod tests {
                     expected,
                     "{probe:?} in {list:?}"
                 );
-            }
-        }
-    }
-
-    #[test]
-    fn short_names_are_equal_only_when_every_byte_is() {
-        let a: Vec<u8> = (0..SHORT_NAME as u8).map(|k| b'a' + k % 26).collect();
-        for n in 0..SHORT_NAME {
-            assert!(same_short(&a[..n], &a[..n]), "length {n}");
-            for at in 0..n {
-                let mut b = a[..n].to_vec();
-                b[at] ^= 0x20;
-                assert!(!same_short(&a[..n], &b), "length {n}, byte {at}");
             }
         }
     }
