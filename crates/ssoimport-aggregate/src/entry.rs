@@ -32,18 +32,52 @@ pub(crate) struct Seen {
     pub(crate) value: Sym,
 }
 
-/// Offers `value`, seen at `at`, to `slot`.
-pub(crate) fn offer(slot: &mut Option<Seen>, at: i64, value: Option<&str>, strings: &mut Interner) {
-    let Some(value) = value else { return };
+/// Offers `value`, seen at `at`, to `slot`. Returns the handle of `value` when the slot holds it afterwards, for
+/// offering the same value to other slots by handle ([`offer_known`]).
+pub(crate) fn offer(
+    slot: &mut Option<Seen>,
+    at: i64,
+    value: Option<&str>,
+    strings: &mut Interner,
+) -> Option<Sym> {
+    let value = value?;
     match slot {
         // The same value again (the common case): keep its latest time, intern nothing.
-        Some(cur) if strings.strings().holds(cur.value, value) => cur.at = cur.at.max(at),
-        Some(cur) if (cur.at, strings.get(cur.value)) >= (at, value) => {}
+        Some(cur) if strings.strings().holds(cur.value, value) => {
+            cur.at = cur.at.max(at);
+            Some(cur.value)
+        }
+        Some(cur) if (cur.at, strings.get(cur.value)) >= (at, value) => None,
         _ => {
-            *slot = Some(Seen {
-                at,
-                value: strings.intern(value),
-            })
+            let sym = strings.intern(value);
+            *slot = Some(Seen { at, value: sym });
+            Some(sym)
+        }
+    }
+}
+
+/// [`offer`] of `value` whose handle is `known`, when the caller has it: handles of one interner are equal
+/// exactly when their strings are, so the slot's value is compared by handle, and its string is read only when
+/// the two differ.
+pub(crate) fn offer_known(
+    slot: &mut Option<Seen>,
+    at: i64,
+    value: Option<&str>,
+    known: Option<Sym>,
+    strings: &mut Interner,
+) -> Option<Sym> {
+    let Some(sym) = known else {
+        return offer(slot, at, value, strings);
+    };
+    match slot {
+        Some(cur) if cur.value == sym => {
+            cur.at = cur.at.max(at);
+            Some(sym)
+        }
+        Some(cur) if (cur.at, strings.get(cur.value)) >= (at, strings.get(sym)) => None,
+        _ => {
+            *slot = Some(Seen { at, value: sym });
+            Some(sym)
         }
     }
 }

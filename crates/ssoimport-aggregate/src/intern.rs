@@ -5,6 +5,7 @@ use std::hash::BuildHasher;
 use std::num::NonZeroU32;
 
 use hashbrown::HashTable;
+use ssoimport_schema::text::same_bytes;
 
 /// A handle to an interned string. `NonZero` so that `Option<Sym>` is four bytes too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,9 +65,13 @@ impl Strings {
     }
 
     /// Whether string `index` is `s`, compared as bytes: without the checks that slicing a `str` makes at both
-    /// ends (every usage row compares a few held strings with the values it offers).
+    /// ends, and in place rather than through `memcmp` (every usage row compares a few held strings with the
+    /// values it offers).
     fn is(&self, index: usize, s: &str) -> bool {
-        self.text.as_bytes().get(self.span(index)) == Some(s.as_bytes())
+        self.text
+            .as_bytes()
+            .get(self.span(index))
+            .is_some_and(|held| same_bytes(held, s.as_bytes()))
     }
 
     fn push(&mut self, s: &str) {

@@ -34,11 +34,12 @@ use arrow_array::{Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use serde::{Deserialize, Serialize};
 use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_schema::normalized::col;
+use ssoimport_schema::text::same_bytes;
 use ssoimport_schema::{RejectCode, Task};
 
 use entry::{
     APP_ID, APP_NAME, AppEntry, EMAIL, FIRST_NAME, LAST_NAME, Pairs, Pending, Place, USER_ID, UserEntry,
-    Wide, max_opt, min_opt, offer, offer_seen, translate,
+    Wide, max_opt, min_opt, offer, offer_known, offer_seen, translate,
 };
 use intern::{Interner, Strings, Sym, Table};
 pub use output::{Batches, Roster, RosterBatches};
@@ -197,33 +198,39 @@ impl Aggregator {
             let app_sym = strings.intern(app_key);
             let a = self.apps.find_or_insert(app_sym.key(), || AppEntry::new(app_sym));
             let app_entry = self.apps.row_mut(a);
-            offer(&mut app_entry.name, seen_at, get(app_name), strings);
+            // The handles of the values the app holds: the same values offered to the roster entry below are
+            // compared by handle.
+            let name_sym = offer(&mut app_entry.name, seen_at, get(app_name), strings);
             offer(&mut app_entry.display_name, seen_at, get(display), strings);
-            offer(&mut app_entry.app_id, seen_at, get(app_id), strings);
+            let app_id_sym = offer(&mut app_entry.app_id, seen_at, get(app_id), strings);
             let mut created_at = app_entry.created_at.get();
             min_opt(&mut created_at, ts(created));
             app_entry.created_at = created_at.into();
             if kind == RecordKind::App {
                 continue;
             }
-            let (pairs, user) = if let Some(u) = get(unique) {
-                (&mut self.roster, strings.intern(u))
-            } else if let Some(id) = get(user_id) {
-                (&mut self.by_user_id, strings.intern(id))
-            } else {
-                continue;
+            let (pairs, user_text) = match (get(unique), get(user_id)) {
+                (Some(u), _) => (&mut self.roster, u),
+                (None, Some(id)) => (&mut self.by_user_id, id),
+                (None, None) => continue,
             };
+            let user = strings.intern(user_text);
             let i = pairs.slot(app_sym, user);
             let mut entry = pairs.load(i);
-            for (f, v) in [
-                (APP_NAME, get(app_name)),
-                (APP_ID, get(app_id)),
-                (EMAIL, get(email)),
-                (USER_ID, get(user_id)),
-                (FIRST_NAME, get(first)),
-                (LAST_NAME, get(last)),
+            // A value equal to the user's key (the email, most often) has the user's handle.
+            let as_user = |v: Option<&str>| {
+                v.filter(|v| same_bytes(v.as_bytes(), user_text.as_bytes()))
+                    .map(|_| user)
+            };
+            for (f, v, known) in [
+                (APP_NAME, get(app_name), name_sym),
+                (APP_ID, get(app_id), app_id_sym),
+                (EMAIL, get(email), as_user(get(email))),
+                (USER_ID, get(user_id), as_user(get(user_id))),
+                (FIRST_NAME, get(first), None),
+                (LAST_NAME, get(last), None),
             ] {
-                offer(&mut entry.texts[f], seen_at, v, strings);
+                offer_known(&mut entry.texts[f], seen_at, v, known, strings);
             }
             if kind == RecordKind::SignIn {
                 min_opt(&mut entry.activated_at, ts(occurred));

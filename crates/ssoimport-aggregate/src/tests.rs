@@ -482,3 +482,26 @@ fn the_interner_gives_each_distinct_string_one_handle_and_ranks_them_in_byte_ord
         assert!(!strings.holds(s, "never seen"));
     }
 }
+
+#[test]
+fn a_value_offered_by_handle_ends_where_it_does_offered_by_string() {
+    use crate::entry::{Seen, offer, offer_known};
+    let values = ["ann@x.io", "bob@x.io", "ann@x.io ", "", "Ann@x.io"];
+    let mut lcg = Lcg(11);
+    for _ in 0..200 {
+        let (mut by_string, mut by_handle) = (Interner::default(), Interner::default());
+        let (mut a, mut b): (Option<Seen>, Option<Seen>) = (None, None);
+        for _ in 0..12 {
+            let at = lcg.below(5) as i64;
+            let value = values[lcg.below(values.len() as u64) as usize];
+            // Handles known half the time, as where the caller has none.
+            let known = (lcg.below(2) == 0).then(|| by_handle.intern(value));
+            let held_a = offer(&mut a, at, Some(value), &mut by_string);
+            let held_b = offer_known(&mut b, at, Some(value), known, &mut by_handle);
+            let text =
+                |s: Option<Seen>, strings: &Interner| s.map(|s| (s.at, strings.get(s.value).to_string()));
+            assert_eq!(text(a, &by_string), text(b, &by_handle));
+            assert_eq!(held_a.is_some(), held_b.is_some());
+        }
+    }
+}
