@@ -431,7 +431,9 @@ impl Pipeline {
             }
         }
 
-        let manifest = sink.finish(!interrupted)?;
+        // On the conversion's own pool, so that the roster and discovery parts compressed at the end use the
+        // threads asked for, not every core.
+        let manifest = pool.install(|| sink.finish(!interrupted))?;
         if interrupted {
             return Err(PipelineError::Interrupted);
         }
