@@ -339,8 +339,10 @@ impl Pipeline {
         });
         let bytes_read = Arc::new(AtomicU64::new(0));
         // Chunks in flight: enough to keep every worker busy while the sink writes, few enough that memory stays
-        // a small multiple of the chunk size.
-        let window = threads + 2;
+        // a small multiple of the chunk size. The sink's longest pause is sealing a part (writing its 10 MB and
+        // syncing it, ~20 ms): with two chunks queued beyond the workers' own, they ran dry there (over a
+        // 1M-event run, their samples fell to a quarter or less in each seal's 20 ms); four keep them busy.
+        let window = threads + 4;
         let (tx, rx) = sync_channel::<ReaderEvent>(threads);
 
         // The reader runs detached: if it sits in a read that never returns (a stalled pipe on stdin), an
