@@ -19,6 +19,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $# -ge 3 ]] || { sed -n '6,7p' "$0" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds takes a whole number above 0, not '$rounds'" >&2; exit 2; }
 input=$1; shift
 [[ -r $input ]] || { echo "cannot read $input" >&2; exit 2; }
 for bin in "$@"; do [[ -x $bin ]] || { echo "not executable: $bin" >&2; exit 2; }; done
