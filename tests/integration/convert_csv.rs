@@ -281,6 +281,43 @@ fn bad_usage_and_unreadable_inputs_exit_2_with_a_one_line_error() {
 }
 
 #[test]
+fn a_run_that_accepts_nothing_names_the_reader_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let input = fixture("csv/signins-hazards.csv");
+    // The CSV read as Okta: every line is rejected, which is data (exit 0), but the summary says why it is
+    // likely so and what to do.
+    let output = run(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--source",
+            "okta",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("nothing was accepted: the inputs were read as okta;") && stdout.contains("--source"),
+        "{stdout}"
+    );
+    let counts = assert_counts_add_up(&out);
+    assert_eq!(counts["accepted"], 0);
+    assert!(counts["rejected"].as_u64() > Some(0), "{counts}");
+
+    // Read as CSV, the same file is accepted and the hint is not printed.
+    let output = run(
+        &["convert", input.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("nothing was accepted"));
+}
+
+#[test]
 fn a_header_only_csv_converts_to_empty_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("empty.csv");

@@ -52,6 +52,19 @@ pub(crate) fn render(summary: &RunSummary, out_dir: &Path) -> String {
     } else {
         let _ = writeln!(s, "  rejected    {:>12}", 0);
     }
+    if c.accepted == 0 && c.rejected > 0 {
+        // Most often the wrong reader for the files (or files that are not exports at all): say which reader
+        // read them, since `auto` chose it unseen.
+        let mut sources: Vec<&str> = m.inputs.iter().map(|input| input.source.as_str()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let _ = writeln!(
+            s,
+            "  nothing was accepted: the inputs were read as {};\n  if that is the wrong reader, name the \
+             right one with --source (okta, entra, google, csv)",
+            sources.join(", ")
+        );
+    }
     for task in &m.tasks {
         let _ = writeln!(
             s,
