@@ -285,8 +285,8 @@ fn a_run_that_accepts_nothing_names_the_reader_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let input = fixture("csv/signins-hazards.csv");
-    // The CSV read as Okta: every line is rejected, which is data (exit 0), but the summary says why it is
-    // likely so and what to do.
+    // The CSV read as Okta: nothing is accepted (what is read is rejected, which is data: exit 0), and the
+    // summary says which reader read it and how to name another.
     let output = run(
         &[
             "convert",
@@ -301,7 +301,8 @@ fn a_run_that_accepts_nothing_names_the_reader_and_exits_0() {
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("nothing was accepted: the inputs were read as okta;") && stdout.contains("--source"),
+        stdout.contains("nothing was accepted: the inputs were read as okta;")
+            && stdout.contains("--source (csv, okta, entra, google)"),
         "{stdout}"
     );
     let counts = assert_counts_add_up(&out);

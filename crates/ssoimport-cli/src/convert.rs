@@ -279,6 +279,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Failure> {
         )));
     }
     let inputs = expand_inputs(&args.inputs).map_err(|e| usage(e.into()))?;
+    let reader_names = readers.names();
     let total: Option<u64> = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(total, args.quiet);
     let pipeline = Pipeline::new(options, readers);
@@ -288,7 +289,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Failure> {
     match result {
         Ok(summary) => {
             if !args.quiet {
-                print!("{}", summary::render(&summary, &args.out));
+                print!("{}", summary::render(&summary, &args.out, &reader_names));
             }
             for e in &summary.manifest.input_errors {
                 eprintln!("error: {}: {}", e.file, e.detail);

@@ -115,6 +115,7 @@ fn run_inner(command: RunCommand) -> Result<u8, Failure> {
         multi.add(reporter.bar.clone());
     }
 
+    let reader_names = readers.names();
     let pipeline = Pipeline::new(options, readers);
     let cancel = pipeline.cancel_flag();
     let backend = prepared.backend(reporter.clone())?;
@@ -161,7 +162,7 @@ fn run_inner(command: RunCommand) -> Result<u8, Failure> {
                 }
             }
             if !quiet {
-                let text = summary::render(&summary, &args.out);
+                let text = summary::render(&summary, &args.out, &reader_names);
                 reporter.bar.suspend(|| print_line(text.trim_end()));
             }
             for e in &manifest.input_errors {

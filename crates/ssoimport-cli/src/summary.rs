@@ -18,7 +18,9 @@ pub(crate) fn thousands(n: u64) -> String {
     out
 }
 
-pub(crate) fn render(summary: &RunSummary, out_dir: &Path) -> String {
+/// The summary of a run that wrote to `out_dir`; `readers` are the names `--source` takes, offered when nothing
+/// was accepted.
+pub(crate) fn render(summary: &RunSummary, out_dir: &Path, readers: &[&str]) -> String {
     let m = &summary.manifest;
     let c = &m.counts;
     let secs = summary.elapsed.as_secs_f64().max(1e-6);
@@ -61,8 +63,9 @@ pub(crate) fn render(summary: &RunSummary, out_dir: &Path) -> String {
         let _ = writeln!(
             s,
             "  nothing was accepted: the inputs were read as {};\n  if that is the wrong reader, name the \
-             right one with --source (okta, entra, google, csv)",
-            sources.join(", ")
+             right one with --source ({})",
+            sources.join(", "),
+            readers.join(", ")
         );
     }
     for task in &m.tasks {
