@@ -4,6 +4,8 @@
 //! gzip (a segment per chunk, compressed by the workers, and the part writer that lays segments or lines into
 //! size-capped parts). Each reports records/s and bytes/s.
 //!
+//! `aggregate_state` times the same state at the size of large exports (many users).
+//!
 //! `cargo bench -p ssoimport-bench --bench stages` (add a filter such as `parse/` to run a few).
 
 use std::hint::black_box;
@@ -35,6 +37,37 @@ fn throughput(elements: u64, bytes: usize) -> Throughput {
 
 fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     c.benchmark_group(name)
+}
+
+/// The duplicate check and the roster and discovery state over the valid rows of `s`, as the sink does it.
+fn aggregate(s: &Staged) -> ssoimport::aggregate::Aggregated {
+    let mut dedupe = Deduplicator::new();
+    let mut aggregator = Aggregator::new(false);
+    for batch in &s.valid {
+        let first: Vec<bool> = dedupe_keys(batch)
+            .into_iter()
+            .map(|key| key.is_none_or(|k| dedupe.first_time(k).expect("in memory")))
+            .collect();
+        aggregator.add(batch, |row| first[row]);
+    }
+    aggregator.finish(8192)
+}
+
+/// `aggregate` as exports of many users make it: the state grows with the distinct users and (app, user) pairs,
+/// and once its tables outgrow the core's caches each row waits on memory. 400,000 CSV sign-ins (~76 MB) by
+/// 20,000 users (92,454 pairs: between the 1M-event Okta comparison's 66,542 and the 4M-event export's 124,909)
+/// and by 100,000 (230,113 pairs).
+fn aggregate_state(c: &mut Criterion) {
+    let mut g = group(c, "aggregate_state");
+    for users in [20_000, 100_000] {
+        let options = ssoimport_gen::GenOptions::new(Format::Csv, 400_000)
+            .users(users)
+            .seed(ssoimport_bench::SEED);
+        let s = Staged::generated(&options).expect("the csv reader is compiled in");
+        g.throughput(throughput(s.parsed_rows, s.data.len()));
+        g.bench_function(format!("users_{users}"), |b| b.iter(|| black_box(aggregate(&s))));
+    }
+    g.finish();
 }
 
 fn stages(c: &mut Criterion) {
@@ -118,20 +151,7 @@ fn stages(c: &mut Criterion) {
     let mut g = group(c, "aggregate");
     for s in &inputs {
         g.throughput(throughput(s.parsed_rows, s.data.len()));
-        g.bench_function(s.format.name(), |b| {
-            b.iter(|| {
-                let mut dedupe = Deduplicator::new();
-                let mut aggregator = Aggregator::new(false);
-                for batch in &s.valid {
-                    let first: Vec<bool> = dedupe_keys(batch)
-                        .into_iter()
-                        .map(|key| key.is_none_or(|k| dedupe.first_time(k).expect("in memory")))
-                        .collect();
-                    aggregator.add(batch, |row| first[row]);
-                }
-                black_box(aggregator.finish(8192))
-            })
-        });
+        g.bench_function(s.format.name(), |b| b.iter(|| black_box(aggregate(s))));
     }
     g.finish();
 
@@ -199,6 +219,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = stages
+    targets = stages, aggregate_state
 }
 criterion_main!(benches);

@@ -37,11 +37,6 @@ pub fn reader(format: Format) -> Option<Arc<dyn Source>> {
     Readers::default().get(format.name())
 }
 
-/// Generated input of about `bytes` bytes.
-pub fn input(format: Format, bytes: u64) -> (Vec<u8>, GenSummary) {
-    ssoimport_gen::generate(&ssoimport_gen::options_for_bytes(format, bytes, SEED))
-}
-
 /// Frames `data` and cuts it into chunks of whole records, as the pipeline's reader thread does (the first
 /// bytes sniffed for the framing, then 1 MB reads).
 pub fn frame(source: &dyn Source, data: &[u8], options: ChunkOptions) -> Vec<Chunk> {
@@ -93,7 +88,13 @@ impl Staged {
     /// Generates about `bytes` of `format` and runs it through the stages; `None` if the format's reader is not
     /// compiled in.
     pub fn new(format: Format, bytes: u64) -> Option<Staged> {
-        let (data, summary) = input(format, bytes);
+        Staged::generated(&ssoimport_gen::options_for_bytes(format, bytes, SEED))
+    }
+
+    /// [`Staged::new`] of the export `options` describe (to choose the number of users, say).
+    pub fn generated(options: &GenOptions) -> Option<Staged> {
+        let (data, summary) = ssoimport_gen::generate(options);
+        let format = options.format;
         let source = reader(format)?;
         let chunks = frame(source.as_ref(), &data, ChunkOptions::default());
         let first = chunks.first()?;
