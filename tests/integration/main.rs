@@ -6,6 +6,7 @@
 mod convert_csv;
 mod disk_full;
 mod hostile;
+mod inputs;
 mod interrupt;
 mod merge;
 mod parquet;

@@ -13,7 +13,7 @@ use ssoimport::google::{GoogleOptions, GoogleSource};
 use ssoimport::normalize::SlashDateOrder;
 use ssoimport::okta::{OktaOptions, OktaSource};
 use ssoimport::schema::Task;
-use ssoimport::source::{ChunkOptions, Input, expand_inputs};
+use ssoimport::source::{ChunkOptions, Input, expand_inputs_outside};
 use ssoimport::upload::PartOptions;
 use ssoimport::{ConvertOptions, Observer, Pipeline, PipelineError, Readers, SourceChoice};
 
@@ -34,7 +34,8 @@ Output, in DIR:
   manifest.json                                 counts (read = filtered + duplicates + rejected + accepted),
                                                 parts with rows, bytes and MD5")]
 pub(crate) struct ConvertArgs {
-    /// Export files or directories (read recursively), plain, .gz or .zst; `-` reads standard input.
+    /// Export files or directories, plain, .gz or .zst; `-` reads standard input. A directory is read
+    /// recursively, leaving out hidden files and the output directory (so a rerun does not read its own output).
     #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<PathBuf>,
 
@@ -278,7 +279,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Failure> {
             readers.names().join(", ")
         )));
     }
-    let inputs = expand_inputs(&args.inputs).map_err(|e| usage(e.into()))?;
+    let inputs = expand_inputs_outside(&args.inputs, &args.out).map_err(|e| usage(e.into()))?;
     let reader_names = readers.names();
     let total: Option<u64> = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(total, args.quiet);

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressDrawTarget};
 use ssoimport::schema::{LoadType, Task};
-use ssoimport::source::{Input, expand_inputs};
+use ssoimport::source::{Input, expand_inputs_outside};
 use ssoimport::upload::PartInfo;
 use ssoimport::{Observer, Pipeline, PipelineError, SourceChoice};
 use ssoimport_upload::client::{SessionFeed, UploadSession};
@@ -95,7 +95,7 @@ fn run_inner(command: RunCommand) -> Result<u8, Failure> {
         )));
     }
     let prepared = command.upload.prepare(&args.out, &options.tasks)?;
-    let inputs = expand_inputs(&args.inputs).map_err(usage)?;
+    let inputs = expand_inputs_outside(&args.inputs, &args.out).map_err(usage)?;
     std::fs::create_dir_all(&args.out).map_err(|e| Failure {
         code: exit::FAILED,
         error: anyhow!("cannot create the output directory {}: {e}", args.out.display()),

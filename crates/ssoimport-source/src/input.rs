@@ -57,6 +57,21 @@ impl Compression {
 /// Expands the paths given on the command line into inputs: `-` is standard input, a directory stands for the
 /// files under it (recursively, sorted by path, hidden files skipped), anything else must be a readable file.
 pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceError> {
+    expand(paths, None)
+}
+
+/// [`expand_inputs`] for a conversion writing into `out_dir`: where `out_dir` lies inside a directory given, its
+/// files (the parts, rejects and manifest of an earlier run) are left out of the walk, so that the same command
+/// run again reads the same inputs. A directory given that is `out_dir` or lies inside it is an error
+/// ([`SourceError::InputInOutput`]): nothing in it could be told from output.
+pub fn expand_inputs_outside<P: AsRef<Path>>(paths: &[P], out_dir: &Path) -> Result<Vec<Input>, SourceError> {
+    // A directory not made yet holds nothing to leave out.
+    let out = std::fs::canonicalize(out_dir).ok();
+    expand(paths, out.as_deref().map(|canonical| (out_dir, canonical)))
+}
+
+/// `out`: the output directory as given and canonical.
+fn expand<P: AsRef<Path>>(paths: &[P], out: Option<(&Path, &Path)>) -> Result<Vec<Input>, SourceError> {
     let mut inputs = Vec::new();
     for path in paths {
         let path = path.as_ref();
@@ -73,8 +88,16 @@ pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceEr
             source,
         })?;
         if meta.is_dir() {
+            if let Some((given, canonical)) = out
+                && std::fs::canonicalize(path).is_ok_and(|dir| dir.starts_with(canonical))
+            {
+                return Err(SourceError::InputInOutput {
+                    dir: path.display().to_string(),
+                    out: given.display().to_string(),
+                });
+            }
             let mut files = Vec::new();
-            walk(path, &mut files)?;
+            walk(path, out.map(|(_, canonical)| canonical), &mut files)?;
             if files.is_empty() {
                 return Err(SourceError::EmptyDirectory {
                     dir: path.display().to_string(),
@@ -100,7 +123,8 @@ pub fn expand_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Input>, SourceEr
     Ok(inputs)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+/// Collects the files under `dir`, leaving out hidden entries and the directory `skip` (canonical).
+fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
     let entries = std::fs::read_dir(dir).map_err(|source| SourceError::Open {
         file: dir.display().to_string(),
         source,
@@ -115,7 +139,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, out)?;
+            if skip.is_some_and(|skip| std::fs::canonicalize(&path).is_ok_and(|p| p == skip)) {
+                continue;
+            }
+            walk(&path, skip, out)?;
         } else {
             out.push(path);
         }
@@ -426,8 +453,77 @@ mod tests {
     }
 
     fn tempdir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ssoimport-source-{}", std::process::id()));
+        tempdir_named("input")
+    }
+
+    /// A fresh directory of this process: tests run in parallel, each with a name of its own.
+    fn tempdir_named(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ssoimport-source-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    fn names(inputs: &[Input]) -> Vec<String> {
+        inputs.iter().map(|i| i.name.to_string()).collect()
+    }
+
+    #[test]
+    fn an_output_directory_inside_an_input_directory_is_left_out() {
+        let dir = tempdir_named("outside");
+        let exports = dir.join("exports");
+        let out = exports.join("out");
+        std::fs::create_dir_all(out.join("SsoApplicationUsage")).unwrap();
+        std::fs::create_dir_all(exports.join("more")).unwrap();
+        std::fs::write(exports.join("a.ndjson"), b"{}\n").unwrap();
+        std::fs::write(exports.join("more/b.ndjson"), b"{}\n").unwrap();
+        std::fs::write(out.join("rejects.jsonl"), b"{}\n").unwrap();
+        std::fs::write(out.join("SsoApplicationUsage/part-00000.jsonl.gz"), b"x").unwrap();
+        let expected = vec![
+            exports.join("a.ndjson").display().to_string(),
+            exports.join("more/b.ndjson").display().to_string(),
+        ];
+        assert_eq!(
+            names(&expand_inputs_outside(&[&exports], &out).unwrap()),
+            expected
+        );
+        // Found however the output directory is spelt.
+        let roundabout = exports.join("more/../out");
+        assert_eq!(
+            names(&expand_inputs_outside(&[&exports], &roundabout).unwrap()),
+            expected
+        );
+        // Without an output directory (or one not made yet), every file is an input.
+        assert_eq!(expand_inputs(&[&exports]).unwrap().len(), 4);
+        assert_eq!(
+            expand_inputs_outside(&[&exports], &dir.join("new"))
+                .unwrap()
+                .len(),
+            4
+        );
+        // A file named on its own is read wherever it is.
+        let named = out.join("rejects.jsonl");
+        assert_eq!(expand_inputs_outside(&[&named], &out).unwrap().len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_input_directory_inside_the_output_directory_is_refused() {
+        let dir = tempdir_named("inside");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.ndjson"), b"{}\n").unwrap();
+        for input in [dir.clone(), dir.join("sub")] {
+            let err = expand_inputs_outside(&[&input], &dir).unwrap_err();
+            assert!(
+                matches!(&err, SourceError::InputInOutput { dir: d, .. } if *d == input.display().to_string()),
+                "{err}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("give --out a directory outside the inputs"),
+                "{err}"
+            );
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -60,7 +60,9 @@ mod test_rng;
 pub use chunk::{Chunk, ChunkAssembler, ChunkOptions, Chunker, RecordSpan, SpanFlaw};
 pub use decoder::{Decoder, ReadCounts, SourceDecoder};
 pub use framing::{CsvFramer, Framer, LineFramer, Step};
-pub use input::{Compression, HEAD_BYTES, Input, Location, Opened, expand_inputs, open_input};
+pub use input::{
+    Compression, HEAD_BYTES, Input, Location, Opened, expand_inputs, expand_inputs_outside, open_input,
+};
 pub use json::JsonFramer;
 pub use record::{Provenance, RecordBuilder, Row};
 pub use source::{ParsedChunk, Prepared, RecordParser, Source, parse_chunk};
@@ -93,6 +95,17 @@ pub enum SourceError {
     EmptyDirectory {
         /// The directory.
         dir: String,
+    },
+    /// A directory given as input is the output directory, or lies inside it.
+    #[error(
+        "{dir} is inside the output directory {out}: its files could not be told from the conversion's own \
+         output; give --out a directory outside the inputs"
+    )]
+    InputInOutput {
+        /// The directory given as input.
+        dir: String,
+        /// The output directory.
+        out: String,
     },
     /// The input's format does not fit the source.
     #[error("{file} is not a {source_name} export: {detail}")]

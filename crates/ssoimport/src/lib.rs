@@ -8,14 +8,15 @@
 //! the same whatever the number of threads.
 //!
 //! ```
-//! use ssoimport::{ConvertOptions, Pipeline, Readers, source::expand_inputs};
+//! use ssoimport::{ConvertOptions, Pipeline, Readers, source::expand_inputs_outside};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let export = dir.path().join("signins.csv");
 //! std::fs::write(&export, "Email,App,Date\nann@example.com,Slack,2024-03-01T09:00:00Z\n")?;
 //! let out = dir.path().join("out");
 //! let options = ConvertOptions::new(&out);
-//! let summary = Pipeline::new(options, Readers::default()).convert(&expand_inputs(&[&export])?, &())?;
+//! let inputs = expand_inputs_outside(&[&export], &out)?;
+//! let summary = Pipeline::new(options, Readers::default()).convert(&inputs, &())?;
 //! assert_eq!(summary.manifest.counts.accepted, 1);
 //! assert!(out.join("SsoApplicationUsage/part-00000.jsonl.gz").exists());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

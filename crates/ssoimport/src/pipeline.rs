@@ -301,7 +301,9 @@ impl Pipeline {
         }
     }
 
-    /// Converts `inputs` into the output directory.
+    /// Converts `inputs` into the output directory. Expand directories with
+    /// [`expand_inputs_outside`](crate::source::expand_inputs_outside) and the same output directory, so that a
+    /// run over a directory that holds the output directory does not read an earlier run's output.
     pub fn convert(&self, inputs: &[Input], observer: &dyn Observer) -> Result<RunSummary, PipelineError> {
         let started = Instant::now();
         let named = self.named_reader()?;
