@@ -13,6 +13,8 @@ const READ_BLOCK: usize = 1 << 20;
 /// Bytes asked of the reader past a chunk's size. Reads stop this far past it, as the bytes after a chunk's cut
 /// are copied into the next chunk's buffer: whole blocks read past it moved about an eighth of the input twice.
 const TAIL_READ: usize = 64 << 10;
+/// The room an input's first buffer starts from (the head read to sniff the input is about as long).
+const FIRST_ROOM: usize = 64 << 10;
 /// The most room given a new chunk's buffer at once (chunks may be unbounded, as when a whole file is one
 /// chunk; such a buffer grows as it fills).
 const CHUNK_ROOM_LIMIT: usize = 16 << 20;
@@ -167,17 +169,31 @@ impl ChunkAssembler {
 
     /// Reads up to a block from `reader` straight into the buffer and frames what came. The buffer is zeroed
     /// once per chunk (by the allocator, usually for free) and read into in place, so a byte read is not also
-    /// copied through a scratch block or moved by the buffer's growth; a read of a whole block also passes the
-    /// input's `BufReader` by.
+    /// copied through a scratch block; a read of a whole block also passes the input's `BufReader` by. Only an
+    /// input's first buffer grows (doubling, its bytes moved a few times in all); the next ones get a chunk's
+    /// room at once.
     fn read_from(&mut self, reader: &mut dyn Read) -> std::io::Result<usize> {
         let want = match self.options.chunk_bytes.saturating_sub(self.filled) {
             0 => TAIL_READ,
             short => short.saturating_add(TAIL_READ).min(READ_BLOCK),
         };
-        if self.buf.len() - self.filled < want {
-            let room = (self.filled + want).max(self.room());
-            self.buf.resize(room, 0);
+        let free = self.buf.len() - self.filled;
+        // Room left over from the last read is read into first (a read that stopped short of its room may have
+        // found the end: growing for the next would zero room for nothing).
+        if free < want && free < FIRST_ROOM / 2 {
+            let room = if self.buf.len() < self.room() {
+                // The first buffer of an input doubles up to a chunk's room as the input proves that long: one of
+                // many small files is not given a whole chunk's buffer to zero for a read that finds its end.
+                (self.buf.len() * 2).clamp(FIRST_ROOM, self.room())
+            } else {
+                // A chunk larger than the room limit grows as it fills.
+                self.filled + want
+            };
+            if room > self.buf.len() {
+                self.buf.resize(room, 0);
+            }
         }
+        let want = want.min(self.buf.len() - self.filled);
         let result = reader.read(&mut self.buf[self.filled..self.filled + want]);
         let n = *result.as_ref().unwrap_or(&0);
         self.filled += n;
@@ -570,6 +586,28 @@ mod tests {
         assert_eq!(chunks[0].records[0].length, 16 << 20);
         assert_eq!(chunks[0].records[0].flaw, Some(SpanFlaw::TooLarge));
         assert!(elapsed.as_secs() < 5, "16 MB in 4 KiB reads took {elapsed:?}");
+    }
+
+    #[test]
+    fn a_small_input_is_not_given_a_whole_chunk_of_zeroed_room() {
+        // One of many small files: its buffer used to be a chunk's room (4 MiB zeroed, with its page faults) for
+        // a read that found the end, half a millisecond per file.
+        let options = ChunkOptions::default();
+        let input = b"{\"a\":1}\n".repeat(100);
+        let (head, rest) = input.split_at(300);
+        let assembler = ChunkAssembler::new("t".into(), Box::new(LineFramer::default()), options);
+        let chunks: Vec<Chunk> = Chunker::new(std::io::Cursor::new(rest), head, assembler)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].records.len(), 100);
+        assert!(
+            chunks[0].data.capacity() <= FIRST_ROOM,
+            "{} bytes of room for {} bytes of input",
+            chunks[0].data.capacity(),
+            input.len()
+        );
+        assert!(options.chunk_bytes > 16 * FIRST_ROOM);
     }
 
     #[test]
