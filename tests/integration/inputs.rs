@@ -2,7 +2,12 @@
 
 use std::path::Path;
 
+use serde_json::Value;
+use ssoimport::schema::Task;
+
 use crate::support::*;
+
+const CAP: u64 = 10_000_000;
 
 /// Copies two fixtures of different sources into `dir`.
 fn exports_in(dir: &Path) {
@@ -55,4 +60,61 @@ fn an_input_directory_inside_the_output_directory_is_refused_before_anything_is_
         .collect();
     left.sort();
     assert_eq!(left, ["okta.ndjson", "signins.csv"]);
+}
+
+/// `text` as UTF-16 with its byte-order mark, little- or big-endian.
+fn utf16(text: &str, little: bool) -> Vec<u8> {
+    std::iter::once(0xfeff)
+        .chain(text.encode_utf16())
+        .flat_map(|unit| {
+            if little {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn utf16_exports_convert_as_their_utf8_originals_do() {
+    // What Windows PowerShell 5.1 writes with `>` or `Out-File`: UTF-16, little-endian, with a byte-order mark.
+    let tmp = tempfile::tempdir().unwrap();
+    for (path, little) in [
+        ("okta/logs-siem-hazards.ndjson", true),
+        ("entra/graph-beta-signins-kinds.json", true),
+        ("entra/InteractiveSignIns_2025-03-01_2025-03-02.csv", true),
+        ("google/saml-activities-bom-crlf.ndjson", false),
+    ] {
+        let original = fixture(path);
+        // A UTF-8 byte-order mark of the original stays in the text, as U+FEFF after the UTF-16 one.
+        let text = std::fs::read_to_string(&original).unwrap();
+        let name = original.file_name().unwrap().to_str().unwrap();
+        let converted = tmp.path().join(format!("utf16-{name}"));
+        std::fs::write(&converted, utf16(&text, little)).unwrap();
+        let out_utf8 = tmp.path().join(format!("out-utf8-{name}"));
+        let out_utf16 = tmp.path().join(format!("out-utf16-{name}"));
+        convert(&[original.to_str().unwrap()], &out_utf8, 0);
+        convert(&[converted.to_str().unwrap()], &out_utf16, 0);
+
+        let (a, b) = (manifest(&out_utf8), manifest(&out_utf16));
+        assert_eq!(a["counts"], b["counts"], "{path}");
+        assert!(a["counts"]["accepted"].as_u64().unwrap() > 0, "{path}: {a}");
+        assert_eq!(a["inputs"][0]["source"], b["inputs"][0]["source"], "{path}");
+        for task in [Task::SsoApplicationUsage, Task::SsoApplicationRoster] {
+            assert_eq!(
+                task_rows(&out_utf8, task, CAP),
+                task_rows(&out_utf16, task, CAP),
+                "{path}"
+            );
+        }
+        // Rejects point at the same places: offsets are those of the text read as UTF-8.
+        let at = |out: &Path| -> Vec<(Value, Value, Value)> {
+            rejects(out)
+                .into_iter()
+                .map(|r| (r["code"].clone(), r["line"].clone(), r["offset"].clone()))
+                .collect()
+        };
+        assert_eq!(at(&out_utf8), at(&out_utf16), "{path}");
+    }
 }

@@ -34,8 +34,9 @@ Output, in DIR:
   manifest.json                                 counts (read = filtered + duplicates + rejected + accepted),
                                                 parts with rows, bytes and MD5")]
 pub(crate) struct ConvertArgs {
-    /// Export files or directories, plain, .gz or .zst; `-` reads standard input. A directory is read
-    /// recursively, leaving out hidden files and the output directory (so a rerun does not read its own output).
+    /// Export files or directories, plain, .gz or .zst, in UTF-8 or in UTF-16 with a byte-order mark (as Windows
+    /// PowerShell writes); `-` reads standard input. A directory is read recursively, leaving out hidden files
+    /// and the output directory (so a rerun does not read its own output).
     #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<PathBuf>,
 

@@ -1,5 +1,5 @@
 //! Inputs: files, directories and standard input, plain or compressed (gzip or zstd, found by their magic
-//! bytes, not by the file name).
+//! bytes, not by the file name), UTF-8 or UTF-16 (found by its byte-order mark, and read as UTF-8).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::SourceError;
+use crate::utf16::{ByteOrder, Utf16Decoder};
 
 /// Bytes of decompressed input kept to sniff its format.
 pub const HEAD_BYTES: usize = 64 << 10;
@@ -162,6 +163,9 @@ pub struct Opened {
     pub head: Vec<u8>,
     /// The compression found.
     pub compression: Compression,
+    /// The byte order of UTF-16 text (found by its byte-order mark), which `reader` and `head` give as UTF-8;
+    /// `None` for any other input.
+    pub utf16: Option<ByteOrder>,
 }
 
 /// Opens an input, sniffs and undoes its compression, and reads its first bytes. `progress`, if given, is
@@ -199,18 +203,31 @@ pub fn open_input(input: &Input, progress: Option<Arc<AtomicU64>>) -> Result<Ope
                 .map_err(|source| read_error(input, 0, source))?,
         ),
     };
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    if let Err(e) = (&mut reader).take(HEAD_BYTES as u64).read_to_end(&mut head) {
-        // A stream that breaks within its first HEAD_BYTES (a truncated .gz or .zst of a small export) still
-        // gives the records before the break: the error is handed on to the first read after the head, so that
-        // the chunker reports it at its true offset after those records, and flags the record it cut.
-        reader = Box::new(Broken(Some(e)));
+    let mut head = read_head(&mut reader);
+    let utf16 = ByteOrder::sniff(&head);
+    if let Some(order) = utf16 {
+        reader = Box::new(Utf16Decoder::new(io::Cursor::new(head).chain(reader), order));
+        head = read_head(&mut reader);
     }
     Ok(Opened {
         reader,
         head,
         compression,
+        utf16,
     })
+}
+
+/// The first [`HEAD_BYTES`] of `reader`, or those before an error.
+fn read_head(reader: &mut Box<dyn Read + Send>) -> Vec<u8> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    let read = reader.take(HEAD_BYTES as u64).read_to_end(&mut head);
+    if let Err(e) = read {
+        // A stream that breaks within its first HEAD_BYTES (a truncated .gz or .zst of a small export) still
+        // gives the records before the break: the error is handed on to the first read after the head, so that
+        // the chunker reports it at its true offset after those records, and flags the record it cut.
+        *reader = Box::new(Broken(Some(e)));
+    }
+    head
 }
 
 /// The size of the buffer an input of `size` bytes (if known) is read through. Its first fill zeroes all of it
@@ -481,6 +498,41 @@ mod tests {
 
     fn names(inputs: &[Input]) -> Vec<String> {
         inputs.iter().map(|i| i.name.to_string()).collect()
+    }
+
+    #[test]
+    fn utf16_text_is_read_as_utf8_under_its_compression() {
+        let dir = tempdir_named("utf16");
+        let text = "{\"user\":\"zoë@example.com\"}\n".repeat(5_000);
+        let utf16: Vec<u8> = std::iter::once(0xfeffu16)
+            .chain(text.encode_utf16())
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&utf16).unwrap();
+        std::fs::write(dir.join("a.json"), &utf16).unwrap();
+        std::fs::write(dir.join("b.json.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::write(dir.join("c.json"), text.as_bytes()).unwrap();
+        let mut found = Vec::new();
+        for input in expand_inputs(&[&dir]).unwrap() {
+            let mut opened = open_input(&input, None).unwrap();
+            // The head is text already: the readers sniff the format from it.
+            assert!(opened.head.starts_with(b"{\"user\""), "{}", input.name);
+            assert_eq!(opened.head.len(), HEAD_BYTES, "{}", input.name);
+            let mut all = opened.head.clone();
+            opened.reader.read_to_end(&mut all).unwrap();
+            assert_eq!(all, text.as_bytes(), "{}", input.name);
+            found.push((opened.compression, opened.utf16));
+        }
+        assert_eq!(
+            found,
+            [
+                (Compression::None, Some(ByteOrder::Little)),
+                (Compression::Gzip, Some(ByteOrder::Little)),
+                (Compression::None, None),
+            ]
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -51,6 +51,7 @@ mod record;
 pub mod scan;
 mod source;
 pub mod strict;
+mod utf16;
 
 #[cfg(test)]
 mod proptests;
@@ -66,6 +67,7 @@ pub use input::{
 pub use json::JsonFramer;
 pub use record::{Provenance, RecordBuilder, Row};
 pub use source::{ParsedChunk, Prepared, RecordParser, Source, parse_chunk};
+pub use utf16::{ByteOrder, Utf16Decoder};
 
 /// Errors of reading inputs. Bad records are not errors: they become reject rows.
 #[derive(Debug, thiserror::Error)]
