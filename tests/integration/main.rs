@@ -8,6 +8,7 @@ mod disk_full;
 mod hostile;
 mod inputs;
 mod interrupt;
+mod lock;
 mod merge;
 mod parquet;
 #[cfg(feature = "report")]

@@ -8,6 +8,7 @@
 //!   for NDJSON rows (matches looked up only where a word can begin: about 3x zlib's level 6 for a few percent more
 //!   bytes).
 //! - [`Manifest`]: what a run wrote (counts, parts with rows, bytes and MD5), read back by the uploader.
+//! - [`OutDirLock`]: one writer per output directory at a time (conversion and upload alike).
 //!
 //! ```
 //! use ssoimport_schema::Task;
@@ -25,12 +26,14 @@
 #[cfg(feature = "client")]
 pub mod client;
 mod deflate;
+mod lock;
 mod manifest;
 pub mod ndjson;
 mod part;
 #[cfg(test)]
 mod proptests;
 
+pub use lock::{LOCK_FILE, LockError, OutDirLock};
 pub use manifest::{Counts, DataFile, InputError, InputSummary, Manifest, PartInfo, TaskOutput};
 pub use part::{PartOptions, PartWriter, RejectLine, RejectWriter, Segment};
 

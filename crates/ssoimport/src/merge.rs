@@ -66,6 +66,7 @@ pub fn merge_partials(
         path: out_dir.display().to_string(),
         source,
     })?;
+    let _lock = ssoimport_upload::OutDirLock::acquire(out_dir)?;
     let aggregated = merged.finish(BATCH_ROWS);
     let tasks = write_aggregated(
         &aggregated,

@@ -190,6 +190,9 @@ pub enum PipelineError {
     /// The duplicate check could not keep its keys on disk.
     #[error(transparent)]
     Dedupe(#[from] DedupeError),
+    /// Another run is writing into the output directory.
+    #[error(transparent)]
+    Locked(#[from] ssoimport_upload::LockError),
     /// The run was interrupted; the manifest says `"complete": false`.
     #[error("interrupted: the output is incomplete (rerun the same command to convert everything)")]
     Interrupted,
@@ -312,6 +315,8 @@ impl Pipeline {
             path: out.display().to_string(),
             source,
         })?;
+        // Held until the run ends: the parts, rejects and manifest are this run's alone.
+        let _lock = ssoimport_upload::OutDirLock::acquire(out)?;
         // A manifest left by an earlier run must not vouch for this one, should it fail before writing its own.
         match std::fs::remove_file(out.join("manifest.json")) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::ClientError;
 use super::api::{JobError, JobRequest};
 use super::time::{iso, parse_iso};
+use crate::OutDirLock;
 
 /// The journal's file name in the output directory.
 pub const JOURNAL_FILE: &str = "upload-journal.jsonl";
@@ -107,6 +108,9 @@ pub struct JobState {
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
+    /// The output directory's lock, held while the journal can be written: two uploads replaying one journal at
+    /// once would each create the jobs the other is creating.
+    _lock: Option<OutDirLock>,
     api: String,
     org: u64,
     objects: HashMap<String, ObjectState>,
@@ -120,6 +124,7 @@ impl Journal {
     /// `org`. A last line cut short by a crash is skipped (and a newline appended, so the next step starts a
     /// line of its own).
     pub fn open(dir: &Path, api: &str, org: u64) -> Result<Journal, ClientError> {
+        let lock = OutDirLock::acquire(dir)?;
         let path = dir.join(JOURNAL_FILE);
         let err = |detail: String| ClientError::Journal {
             path: path.display().to_string(),
@@ -150,6 +155,7 @@ impl Journal {
         let mut journal = Journal::empty(path, api, org);
         journal.replay(&text);
         journal.file = Some(file);
+        journal._lock = Some(lock);
         Ok(journal)
     }
 
@@ -174,6 +180,7 @@ impl Journal {
         Journal {
             path,
             file: None,
+            _lock: None,
             api: api.to_string(),
             org,
             objects: HashMap::new(),
@@ -288,6 +295,28 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_journal_another_process_is_writing_is_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        // Held by this process: a second open (a run converting and uploading at once) joins it.
+        let first = Journal::open(dir.path(), "https://api.example", 1).unwrap();
+        let second = Journal::open(dir.path(), "https://api.example", 1).unwrap();
+        drop((first, second));
+        // Held through another open file, as another process would hold it.
+        let other = File::open(dir.path().join(crate::LOCK_FILE)).unwrap();
+        other.lock().unwrap();
+        let err = Journal::open(dir.path(), "https://api.example", 1).unwrap_err();
+        assert!(matches!(err, ClientError::Lock(_)), "{err}");
+        assert!(
+            err.to_string().contains("another ssoimport is writing into"),
+            "{err}"
+        );
+        // A dry run only reads the journal, and takes no lock.
+        Journal::read_only(dir.path(), "https://api.example", 1).unwrap();
+        other.unlock().unwrap();
+        Journal::open(dir.path(), "https://api.example", 1).unwrap();
+    }
 
     fn job(files: &[&str]) -> JobRequest {
         JobRequest {

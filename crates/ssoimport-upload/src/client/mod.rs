@@ -67,6 +67,9 @@ pub use session::{
 /// Errors of the client.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
+    /// The output directory (and its journal) could not be locked: most often, another run is writing into it.
+    #[error("{0}")]
+    Lock(String),
     /// A setting cannot work (an endpoint that is not https, a missing app id, ...).
     #[error("{0}")]
     Config(String),
@@ -116,6 +119,12 @@ pub enum ClientError {
         /// Its part count (at least).
         parts: usize,
     },
+}
+
+impl From<crate::LockError> for ClientError {
+    fn from(e: crate::LockError) -> Self {
+        ClientError::Lock(e.to_string())
+    }
 }
 
 fn api_detail(status: &Option<u16>, name: &Option<String>, message: &str) -> String {
