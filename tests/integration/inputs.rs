@@ -118,3 +118,17 @@ fn utf16_exports_convert_as_their_utf8_originals_do() {
         assert_eq!(at(&out_utf8), at(&out_utf16), "{path}");
     }
 }
+
+#[test]
+fn an_output_directory_that_is_a_file_is_named_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let input = fixture("okta/logs-siem-hazards.ndjson");
+    for out in [file.clone(), file.join("below")] {
+        let output = convert(&[input.to_str().unwrap()], &out, 1);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("a file is in the way"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a directory");
+}

@@ -96,9 +96,9 @@ fn run_inner(command: RunCommand) -> Result<u8, Failure> {
     }
     let prepared = command.upload.prepare(&args.out, &options.tasks)?;
     let inputs = expand_inputs_outside(&args.inputs, &args.out).map_err(usage)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| Failure {
+    ssoimport::create_out_dir(&args.out).map_err(|e| Failure {
         code: exit::FAILED,
-        error: anyhow!("cannot create the output directory {}: {e}", args.out.display()),
+        error: e.into(),
     })?;
     let journal = prepared.journal(&args.out)?;
 

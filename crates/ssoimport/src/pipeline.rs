@@ -311,10 +311,7 @@ impl Pipeline {
         let started = Instant::now();
         let named = self.named_reader()?;
         let out = &self.options.out_dir;
-        std::fs::create_dir_all(out).map_err(|source| PipelineError::OutDir {
-            path: out.display().to_string(),
-            source,
-        })?;
+        create_out_dir(out)?;
         // Held until the run ends: the parts, rejects and manifest are this run's alone.
         let _lock = ssoimport_upload::OutDirLock::acquire(out)?;
         // A manifest left by an earlier run must not vouch for this one, should it fail before writing its own.
@@ -853,6 +850,31 @@ impl<'a> Sink<'a> {
 
 /// The name of the partial state a `--partial` run leaves in its output directory.
 pub const PARTIAL_FILE: &str = "partial.jsonl.gz";
+
+/// Makes the output directory `dir` (and its parents) if missing. A file in the way is named as such: the
+/// system's own word for it is "File exists", which reads as if the directory were fine.
+pub fn create_out_dir(dir: &Path) -> Result<(), PipelineError> {
+    let error = |source| PipelineError::OutDir {
+        path: dir.display().to_string(),
+        source,
+    };
+    match std::fs::create_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Err(error(std::io::Error::new(
+                e.kind(),
+                "a file is in the way (of that name, or of a directory above it); give --out a directory, \
+                 which is made if missing",
+            )))
+        }
+        Err(e) => Err(error(e)),
+    }
+}
 
 /// Writes the aggregator's state to `DIR/partial.jsonl.gz` (through a temporary file).
 fn write_partial(aggregator: &Aggregator, out_dir: &Path) -> Result<(), PipelineError> {
