@@ -82,7 +82,9 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_enum, default_value = "email", value_name = "FROM")]
     unique_id: UniqueId,
 
-    /// How to read slashed dates such as 3/5/2024: month first (US) or day first.
+    /// How to read slashed dates such as 3/5/2024: month first (US) or day first. A date only the other order
+    /// reads (31/1/2024, month first) is rejected, its detail naming the setting that reads it: one export
+    /// never has some dates read one way and some the other.
     #[arg(long, value_enum, default_value = "month-first", value_name = "ORDER")]
     slash_dates: SlashDates,
 

@@ -48,4 +48,4 @@ mod normalize;
 mod timestamp;
 
 pub use normalize::{NormalizeError, NormalizeOptions, Normalizer, UniqueIdSource};
-pub use timestamp::{SlashDateOrder, parse_timestamp};
+pub use timestamp::{SlashDateOrder, other_slash_order_reads, parse_timestamp};

@@ -12,7 +12,7 @@ use ssoimport_schema::intermediate::{self, col as src};
 use ssoimport_schema::normalized::{self, col as out};
 use ssoimport_schema::text::trim;
 
-use crate::timestamp::{SlashDateOrder, parse_timestamp};
+use crate::timestamp::{SlashDateOrder, other_slash_order_reads, parse_timestamp};
 
 /// Where the `uniqueId` of a user comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -253,13 +253,26 @@ impl Normalizer {
                 let value = text(batch.column(from).as_string::<i32>(), row).unwrap_or_default();
                 let (quoted, cut) = excerpt(value);
                 code_out.append_value(RejectCode::InvalidTimestamp.as_str());
+                let column = intermediate::COLUMN_NAMES[from];
+                let cut = if cut { "…" } else { "" };
                 // Writing to a StringBuilder cannot fail; the value ends at `append_value("")`.
-                let _ = write!(
-                    detail_out,
-                    "{} `{quoted}{}` is not a date-time ssoimport reads ({shapes})",
-                    intermediate::COLUMN_NAMES[from],
-                    if cut { "…" } else { "" },
-                );
+                let order = self.options.slash_dates;
+                let _ = if other_slash_order_reads(value, order) {
+                    let (theirs, ours, flag) = match order {
+                        SlashDateOrder::MonthFirst => ("day", "month", "day-first"),
+                        SlashDateOrder::DayFirst => ("month", "day", "month-first"),
+                    };
+                    write!(
+                        detail_out,
+                        "{column} `{quoted}{cut}` has the {theirs} first, and this run reads slashed dates {ours} \
+                         first; if the export writes the {theirs} first, convert it with --slash-dates {flag}"
+                    )
+                } else {
+                    write!(
+                        detail_out,
+                        "{column} `{quoted}{cut}` is not a date-time ssoimport reads ({shapes})"
+                    )
+                };
                 detail_out.append_value("");
             } else {
                 code_out.append_null();
@@ -678,6 +691,41 @@ mod tests {
             .unwrap();
         assert_eq!(times(&us, out::OCCURRED_AT), vec![Some(1_709_596_800_000)]);
         assert_eq!(times(&eu, out::OCCURRED_AT), vec![Some(1_714_694_400_000)]);
+    }
+
+    #[test]
+    fn a_date_of_the_other_slash_order_is_rejected_with_the_setting_that_reads_it() {
+        let input = batch(&[
+            &[(src::OCCURRED_AT, "31/01/2025 14:05:00")],
+            &[(src::OCCURRED_AT, "01/31/2025 2:05:00 PM")],
+        ]);
+        let us = Normalizer::default().normalize(&input).unwrap();
+        let eu = Normalizer::new(NormalizeOptions::default().with_slash_dates(SlashDateOrder::DayFirst))
+            .normalize(&input)
+            .unwrap();
+        let at = Some(1_738_332_300_000);
+        assert_eq!(times(&us, out::OCCURRED_AT), vec![None, at]);
+        assert_eq!(times(&eu, out::OCCURRED_AT), vec![at, None]);
+        assert_eq!(
+            strs(&us, out::PROBLEM_DETAIL),
+            vec![
+                s(
+                    "occurred_at `31/01/2025 14:05:00` has the day first, and this run reads slashed dates month \
+                   first; if the export writes the day first, convert it with --slash-dates day-first"
+                ),
+                None
+            ]
+        );
+        assert_eq!(
+            strs(&eu, out::PROBLEM_DETAIL),
+            vec![
+                None,
+                s(
+                    "occurred_at `01/31/2025 2:05:00 PM` has the month first, and this run reads slashed dates day \
+                   first; if the export writes the month first, convert it with --slash-dates month-first"
+                )
+            ]
+        );
     }
 
     #[test]

@@ -8,10 +8,12 @@ use ssoimport_schema::time::{days_from_civil, iso_millis_fields};
 const MS_PER_MINUTE: i64 = 60_000;
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// How a slashed date whose first two numbers are both 12 or less is read (`3/5/2024`).
+/// How slashed dates are read (`3/5/2024`).
 ///
-/// When one of the two numbers is greater than 12 the date is unambiguous and read the only way it can be,
-/// whatever this setting says.
+/// A date that can only be read the other way (`31/1/2024` when the month comes first) is not a date of this
+/// order, and is not read: were it read the only way it can be, an export that writes the day first would have
+/// `31/1/2024` read as 31 January and `5/2/2024` as 2 May, silently. Such dates are rejected, and
+/// [`other_slash_order_reads`] tells the reject's detail to say which setting would read them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SlashDateOrder {
     /// `3/5/2024` is March 5: US portals and Excel in US locales.
@@ -19,6 +21,22 @@ pub enum SlashDateOrder {
     MonthFirst,
     /// `3/5/2024` is 5 March: Excel in most other locales.
     DayFirst,
+}
+
+impl SlashDateOrder {
+    /// The other order.
+    pub fn other(self) -> SlashDateOrder {
+        match self {
+            SlashDateOrder::MonthFirst => SlashDateOrder::DayFirst,
+            SlashDateOrder::DayFirst => SlashDateOrder::MonthFirst,
+        }
+    }
+}
+
+/// Whether `text`, unreadable with `order`, is a slashed date that the other order reads (`31/1/2024` with the
+/// month first): the export most likely writes its dates the other way.
+pub fn other_slash_order_reads(text: &str, order: SlashDateOrder) -> bool {
+    parse_timestamp(text, order).is_none() && parse_timestamp(text, order.other()).is_some()
 }
 
 /// Reads a timestamp as milliseconds since the epoch, UTC; digits below the millisecond are truncated.
@@ -339,9 +357,10 @@ fn slashed(bytes: &[u8], order: SlashDateOrder) -> Option<i64> {
         _ => return None,
     };
     let (month, day) = match (a > 12, b > 12, order) {
-        (true, true, _) => return None,
-        (true, false, _) | (false, false, SlashDateOrder::DayFirst) => (b, a),
-        (false, true, _) | (false, false, SlashDateOrder::MonthFirst) => (a, b),
+        (false, _, SlashDateOrder::MonthFirst) => (a, b),
+        (_, false, SlashDateOrder::DayFirst) => (b, a),
+        // A month above 12: this date is not in this order (or in none).
+        _ => return None,
     };
     let year = i64::from(year);
     if cur.done() {
@@ -607,22 +626,25 @@ mod tests {
             parse_timestamp("5/3/2024 15:56", EU),
             Some(utc(2024, 3, 5, 15, 56, 0, 0))
         );
-        // One number above 12 settles the order whatever the setting.
+        // A date only the other order reads is not read: in a day-first export read month first, 31/12 would be
+        // December but 5/2 May, silently.
+        let new_year_eve = Some(utc(2024, 12, 31, 0, 0, 0, 0));
+        assert_eq!(parse_timestamp("12/31/2024", US), new_year_eve);
+        assert_eq!(parse_timestamp("31/12/2024", EU), new_year_eve);
+        assert_eq!(parse_timestamp("31/12/2024", US), None);
+        assert_eq!(parse_timestamp("12/31/2024", EU), None);
+        assert_eq!(
+            parse_timestamp("12/31/2024 12:00:00 PM", US),
+            Some(1_735_646_400_000)
+        );
+        assert!(other_slash_order_reads("31/12/2024", US));
+        assert!(other_slash_order_reads("12/31/2024 12:00:00 PM", EU));
         for order in [US, EU] {
-            assert_eq!(
-                parse_timestamp("31/12/2024", order),
-                Some(utc(2024, 12, 31, 0, 0, 0, 0))
-            );
-            assert_eq!(
-                parse_timestamp("12/31/2024", order),
-                Some(utc(2024, 12, 31, 0, 0, 0, 0))
-            );
-            assert_eq!(
-                parse_timestamp("12/31/2024 12:00:00 PM", order),
-                Some(1_735_646_400_000),
-                "{order:?}"
-            );
             assert_eq!(parse_timestamp("13/13/2024", order), None);
+            assert!(!other_slash_order_reads("13/13/2024", order));
+            assert!(!other_slash_order_reads("soon", order));
+            assert!(!other_slash_order_reads("3/5/2024", order));
+            assert!(!other_slash_order_reads("2024-12-31T00:00:00Z", order));
         }
         assert_eq!(parse_timestamp("2/30/2024", US), None);
         assert_eq!(parse_timestamp("30/2/2024", EU), None);
