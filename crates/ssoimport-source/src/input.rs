@@ -24,7 +24,7 @@ pub struct Input {
     pub name: Arc<str>,
     /// Where the bytes come from.
     pub location: Location,
-    /// Size on disk in bytes, when known (for progress).
+    /// Size on disk in bytes, for a regular file (for progress, and to size its read buffer).
     pub size: Option<u64>,
 }
 
@@ -110,7 +110,7 @@ fn expand<P: AsRef<Path>>(paths: &[P], out: Option<(&Path, &Path)>) -> Result<Ve
             }
             files.sort();
             for file in files {
-                let size = std::fs::metadata(&file).ok().map(|m| m.len());
+                let size = std::fs::metadata(&file).ok().and_then(|m| regular_size(&m));
                 inputs.push(Input {
                     name: file.display().to_string().into(),
                     location: Location::File(file),
@@ -121,11 +121,16 @@ fn expand<P: AsRef<Path>>(paths: &[P], out: Option<(&Path, &Path)>) -> Result<Ve
             inputs.push(Input {
                 name: path.display().to_string().into(),
                 location: Location::File(path.to_path_buf()),
-                size: Some(meta.len()),
+                size: regular_size(&meta),
             });
         }
     }
     Ok(inputs)
+}
+
+/// The size of a regular file; `None` for a pipe or device (`<(zcat export.gz)`), whose length says nothing.
+fn regular_size(meta: &std::fs::Metadata) -> Option<u64> {
+    meta.is_file().then_some(meta.len())
 }
 
 /// Collects the files under `dir`, leaving out hidden entries and the directory `skip` (canonical).
@@ -533,6 +538,16 @@ mod tests {
             ]
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_device_named_as_an_input_has_no_size() {
+        // `<(zcat export.gz)` names a pipe, `/dev/stdin` a device: their length (0) is no size, and must not shrink
+        // the read buffer.
+        let inputs = expand_inputs(&["/dev/null"]).unwrap();
+        assert_eq!(inputs[0].size, None);
+        assert_eq!(read_buffer(inputs[0].size), READ_BUFFER);
     }
 
     #[test]
