@@ -1,7 +1,7 @@
 //! Ctrl-C during a run: a clean stop, an incomplete manifest, and a rerun that completes.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -23,23 +23,17 @@ fn rows(from: usize, to: usize) -> String {
 fn ctrl_c_stops_cleanly_with_an_incomplete_manifest_and_a_rerun_completes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssoimport"))
-        .args([
-            "convert",
-            "-",
-            "--source",
-            "csv",
-            "--quiet",
-            "--chunk-bytes",
-            "65536",
-            "--out",
-        ])
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&[
+        "convert",
+        "-",
+        "--source",
+        "csv",
+        "--quiet",
+        "--chunk-bytes",
+        "65536",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let mut stdin = child.stdin.take().unwrap();
     // More than one chunk's worth, so some records are converted before the signal; the pipe then stays open,
     // as a stalled upstream would leave it.

@@ -1,7 +1,6 @@
 //! One run at a time per output directory.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -10,15 +9,15 @@ use crate::support::*;
 fn a_second_run_into_a_directory_in_use_fails_at_once_and_the_first_completes() {
     let out = tempfile::tempdir().unwrap();
     // The first run reads standard input, which stays open until the second has been refused.
-    let mut first = Command::new(env!("CARGO_BIN_EXE_ssoimport"))
-        .args(["convert", "--source", "csv", "--quiet", "--out"])
-        .arg(out.path())
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut first = spawn(&[
+        "convert",
+        "--source",
+        "csv",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-",
+    ]);
     let mut stdin = first.stdin.take().unwrap();
     stdin
         .write_all(b"Email,App,Date\nann@example.com,Slack,2024-03-01T09:00:00Z\n")

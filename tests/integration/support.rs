@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 use ssoimport::schema::{FieldType, Task};
@@ -37,6 +37,18 @@ pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
             .expect("feed stdin");
     }
     child.wait_with_output().expect("wait for ssoimport")
+}
+
+/// Starts `ssoimport` with `args` and its standard streams piped, for a test that feeds or signals it while it
+/// runs.
+pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ssoimport"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ssoimport")
 }
 
 /// Runs `ssoimport convert ARGS --out DIR` and asserts it exits with `code`.
