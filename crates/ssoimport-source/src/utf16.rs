@@ -67,8 +67,8 @@ impl<R: Read> Utf16Decoder<R> {
         }
     }
 
-    /// Converts the whole code units of `pending` into `out`, keeping back a high surrogate whose pair has not
-    /// been read yet (unless the input ended).
+    /// Converts the whole code units of `pending` into `out` (with std's `decode_utf16`, past runs of ASCII),
+    /// keeping back a high surrogate whose pair has not been read yet (unless the input ended).
     fn convert(&mut self) {
         self.out.clear();
         self.out_at = 0;
@@ -85,7 +85,16 @@ impl<R: Read> Utf16Decoder<R> {
             ByteOrder::Big => ([0xff, 0x80], 1),
         };
         let ascii_mask = u128::from_le_bytes(std::array::from_fn(|i| unit_mask[i % 2]));
-        while k < units {
+        // A high surrogate last, before the input ends, waits for its pair in the next read.
+        let waits = !self.ended
+            && units > k
+            && matches!(
+                self.order
+                    .unit([self.pending[2 * units - 2], self.pending[2 * units - 1]]),
+                0xd800..=0xdbff
+            );
+        let decodable = units - usize::from(waits);
+        while k < decodable {
             // Eight ASCII characters at once (most of an export): one test, then their low bytes.
             if let Some(block) = self.pending.get(2 * k..2 * k + 16)
                 && let Ok(block) = <[u8; 16]>::try_from(block)
@@ -95,37 +104,22 @@ impl<R: Read> Utf16Decoder<R> {
                 k += 8;
                 continue;
             }
-            let unit = self.order.unit([self.pending[2 * k], self.pending[2 * k + 1]]);
-            let (c, used) = match unit {
-                0xd800..=0xdbff => {
-                    if k + 1 < units {
-                        let low = self
-                            .order
-                            .unit([self.pending[2 * k + 2], self.pending[2 * k + 3]]);
-                        if (0xdc00..=0xdfff).contains(&low) {
-                            let c = 0x10000 + ((u32::from(unit) - 0xd800) << 10) + (u32::from(low) - 0xdc00);
-                            (char::from_u32(c), 2)
-                        } else {
-                            (None, 1)
-                        }
-                    } else if self.ended {
-                        (None, 1)
-                    } else {
-                        // Its pair is in the next read.
-                        break;
-                    }
-                }
-                0xdc00..=0xdfff => (None, 1),
-                _ => (char::from_u32(u32::from(unit)), 1),
-            };
-            match c {
-                Some(c) => {
+            // One character (two units for a surrogate pair), or a unit that is none.
+            let order = self.order;
+            let pending = &self.pending;
+            let units_left = (k..decodable).map(|i| order.unit([pending[2 * i], pending[2 * i + 1]]));
+            match char::decode_utf16(units_left).next() {
+                Some(Ok(c)) => {
                     let mut utf8 = [0u8; 4];
                     self.out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                    k += c.len_utf16();
                 }
-                None => self.out.push(NOT_UTF8),
+                Some(Err(_)) => {
+                    self.out.push(NOT_UTF8);
+                    k += 1;
+                }
+                None => break,
             }
-            k += used;
         }
         self.pending.drain(..2 * k);
         if self.ended && !self.pending.is_empty() {
