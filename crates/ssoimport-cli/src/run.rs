@@ -96,7 +96,8 @@ fn run_inner(command: RunCommand) -> Result<u8, Failure> {
     }
     let prepared = command.upload.prepare(&args.out, &options.tasks)?;
     let inputs = expand_inputs_outside(&args.inputs, &args.out).map_err(usage)?;
-    ssoimport::create_out_dir(&args.out).map_err(|e| Failure {
+    // Held across conversion and upload (a dry run's journal takes no lock of its own).
+    let _lock = ssoimport::claim_out_dir(&args.out).map_err(|e| Failure {
         code: exit::FAILED,
         error: e.into(),
     })?;

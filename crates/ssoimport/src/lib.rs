@@ -29,7 +29,7 @@ mod readers;
 pub use merge::merge_partials;
 pub use pipeline::{
     ConvertOptions, DEDUPE_MEMORY_KEYS, Observer, PARTIAL_FILE, Pipeline, PipelineError, RunSummary,
-    create_out_dir,
+    claim_out_dir,
 };
 pub use readers::{Readers, SourceChoice};
 

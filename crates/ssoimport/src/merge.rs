@@ -7,7 +7,7 @@ use ssoimport_aggregate::Aggregator;
 use ssoimport_schema::Task;
 use ssoimport_upload::{Counts, EncodeError, Manifest, PartOptions};
 
-use crate::pipeline::{PARTIAL_FILE, create_out_dir, write_aggregated};
+use crate::pipeline::{PARTIAL_FILE, claim_out_dir, write_aggregated};
 use crate::{Observer, PipelineError};
 
 /// Rows per roster and discovery batch.
@@ -62,8 +62,7 @@ pub fn merge_partials(
         input_errors.extend(manifest.input_errors);
     }
     let merged = merged.ok_or_else(|| PipelineError::Internal("no shard directories given".into()))?;
-    create_out_dir(out_dir)?;
-    let _lock = ssoimport_upload::OutDirLock::acquire(out_dir)?;
+    let _lock = claim_out_dir(out_dir)?;
     let aggregated = merged.finish(BATCH_ROWS);
     let tasks = write_aggregated(
         &aggregated,

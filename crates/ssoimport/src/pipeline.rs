@@ -311,9 +311,8 @@ impl Pipeline {
         let started = Instant::now();
         let named = self.named_reader()?;
         let out = &self.options.out_dir;
-        create_out_dir(out)?;
         // Held until the run ends: the parts, rejects and manifest are this run's alone.
-        let _lock = ssoimport_upload::OutDirLock::acquire(out)?;
+        let _lock = claim_out_dir(out)?;
         // A manifest left by an earlier run must not vouch for this one, should it fail before writing its own.
         match std::fs::remove_file(out.join("manifest.json")) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -851,15 +850,17 @@ impl<'a> Sink<'a> {
 /// The name of the partial state a `--partial` run leaves in its output directory.
 pub const PARTIAL_FILE: &str = "partial.jsonl.gz";
 
-/// Makes the output directory `dir` (and its parents) if missing. A file in the way is named as such: the
-/// system's own word for it is "File exists", which reads as if the directory were fine.
-pub fn create_out_dir(dir: &Path) -> Result<(), PipelineError> {
+/// Makes the output directory `dir` (and its parents) if missing, and locks it for this process until the hold is
+/// dropped ([`OutDirLock`](ssoimport_upload::OutDirLock): another run writing into it is an error). A file in the
+/// way is named as such: the system's own word for it is "File exists", which reads as if the directory were
+/// fine.
+pub fn claim_out_dir(dir: &Path) -> Result<ssoimport_upload::OutDirLock, PipelineError> {
     let error = |source| PipelineError::OutDir {
         path: dir.display().to_string(),
         source,
     };
     match std::fs::create_dir_all(dir) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(ssoimport_upload::OutDirLock::acquire(dir)?),
         Err(e)
             if matches!(
                 e.kind(),
