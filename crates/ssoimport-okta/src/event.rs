@@ -84,18 +84,20 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
     }
     let uuid = event.text_at(&["uuid"]);
     let raw_targets = event.member("target");
-    let targets = raw_targets.map(V::elements).unwrap_or_default();
-    let app = targets.iter().find_map(|t| {
-        let [kind, id, name, label] = t.pick(["type", "id", "displayName", "alternateId"]);
-        kind.and_then(V::text)
-            .is_some_and(|k| trim(&k).eq_ignore_ascii_case("AppInstance"))
-            .then(|| {
-                [
-                    id.and_then(V::text),
-                    name.and_then(V::text),
-                    label.and_then(V::text),
-                ]
-            })
+    // The first AppInstance target, found without collecting the targets (no allocation per event).
+    let app = raw_targets.and_then(|targets| {
+        targets.find_element(|t| {
+            let [kind, id, name, label] = t.pick(["type", "id", "displayName", "alternateId"]);
+            kind.and_then(V::text)
+                .is_some_and(|k| trim(&k).eq_ignore_ascii_case("AppInstance"))
+                .then(|| {
+                    [
+                        id.and_then(V::text),
+                        name.and_then(V::text),
+                        label.and_then(V::text),
+                    ]
+                })
+        })
     });
     let (app_id, app_name, app_label): (Text<'_>, Text<'_>, Text<'_>) = match app {
         Some([id, name, label]) => (id, name, label),
@@ -110,7 +112,7 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
                 "successful {} event {} names no AppInstance target ({})",
                 event_type.trim(),
                 uuid.as_deref().unwrap_or("(no uuid)"),
-                describe_targets(raw_targets, &targets),
+                describe_targets(raw_targets),
             ));
         }
     };
@@ -133,7 +135,8 @@ pub(crate) fn log_event<'a, V: Lookup<'a>>(event: V, options: &'a OktaOptions) -
 }
 
 /// What the event had instead of an app target, for the reject's detail.
-fn describe_targets<'a, V: Lookup<'a>>(raw: Option<V>, targets: &[V]) -> String {
+fn describe_targets<'a, V: Lookup<'a>>(raw: Option<V>) -> String {
+    let targets = raw.map(V::elements).unwrap_or_default();
     match raw {
         None => "no target".to_string(),
         Some(v) if v.is_null() => "target is null".to_string(),

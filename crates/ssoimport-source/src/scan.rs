@@ -196,28 +196,37 @@ impl<'a> Raw<'a> {
     /// [`Raw::elements`], each made into a `T` as it is found: one vector, where mapping a vector of elements
     /// into another allocated twice per array (the fast paths read an array in every record).
     pub fn elements_map<T>(self, mut f: impl FnMut(Raw<'a>) -> T) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each_element(|raw| out.push(f(raw))).then_some(out)
+    }
+
+    /// Calls `f` on each of [`Raw::elements`] in order, collecting nothing; false if the array is malformed
+    /// (after the elements before the fault).
+    pub fn for_each_element(self, mut f: impl FnMut(Raw<'a>)) -> bool {
         if self.is_object() {
-            return Some(vec![f(self)]);
+            f(self);
+            return true;
         }
         let b = self.text.as_bytes();
         if b.first() != Some(&b'[') {
-            return Some(Vec::new());
+            return true;
         }
-        let mut out = Vec::new();
         let mut i = skip_ws(b, 1);
         if b.get(i) == Some(&b']') {
-            return Some(out);
+            return true;
         }
         loop {
-            let end = skip_value(b, i)?;
-            out.push(f(Raw {
+            let Some(end) = skip_value(b, i) else {
+                return false;
+            };
+            f(Raw {
                 text: &self.text[i..end],
-            }));
+            });
             i = skip_ws(b, end);
-            match b.get(i)? {
-                b',' => i = skip_ws(b, i + 1),
-                b']' => return Some(out),
-                _ => return None,
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b']') => return true,
+                _ => return false,
             }
         }
     }
@@ -446,6 +455,12 @@ pub trait Lookup<'a>: Copy {
     fn elements_map<T>(self, f: impl FnMut(Self) -> T) -> Vec<T> {
         self.elements().into_iter().map(f).collect()
     }
+    /// The first of [`Lookup::elements`] for which `f` gives something, without collecting the elements (a fast
+    /// path reads an array in every record). The array is read to its end all the same, as
+    /// [`Lookup::elements`] reads it: a malformed one gives nothing.
+    fn find_element<T>(self, f: impl FnMut(Self) -> Option<T>) -> Option<T> {
+        self.elements().into_iter().find_map(f)
+    }
     /// Whether the value is `null`.
     fn is_null(self) -> bool;
 
@@ -491,6 +506,15 @@ impl<'a> Lookup<'a> for Raw<'a> {
     }
     fn elements_map<T>(self, f: impl FnMut(Self) -> T) -> Vec<T> {
         Raw::elements_map(self, f).unwrap_or_default()
+    }
+    fn find_element<T>(self, mut f: impl FnMut(Self) -> Option<T>) -> Option<T> {
+        let mut found = None;
+        let sound = self.for_each_element(|e| {
+            if found.is_none() {
+                found = f(e);
+            }
+        });
+        found.filter(|_| sound)
     }
     fn is_null(self) -> bool {
         Raw::is_null(self)
@@ -598,6 +622,27 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
         }
     }
 
+    fn find_element<T>(self, mut f: impl FnMut(Self) -> Option<T>) -> Option<T> {
+        if self.raw.is_object() {
+            return f(self);
+        }
+        if !self.raw.as_str().starts_with('[') {
+            self.check_whole();
+            return None;
+        }
+        let mut found = None;
+        let sound = self.raw.for_each_element(|v| {
+            if found.is_none() {
+                found = f(self.inner(v));
+            }
+        });
+        if !sound {
+            self.malformed.set(true);
+            return None;
+        }
+        found
+    }
+
     fn is_null(self) -> bool {
         self.raw.is_null()
     }
@@ -649,6 +694,13 @@ impl<'a, V: Lookup<'a>> Lookup<'a> for Picked<'_, V> {
         match self {
             Picked::Top { .. } => vec![self],
             Picked::Inner(v) => v.elements_map(Picked::Inner),
+        }
+    }
+
+    fn find_element<T>(self, mut f: impl FnMut(Self) -> Option<T>) -> Option<T> {
+        match self {
+            Picked::Top { .. } => f(self),
+            Picked::Inner(v) => v.find_element(|e| f(Picked::Inner(e))),
         }
     }
 
@@ -738,6 +790,50 @@ mod tests {
             assert_eq!(lengths, mapped.clone().unwrap_or_default(), "{text}");
             // A malformed array flags the record, as `elements` does.
             assert_eq!(flag.get(), mapped.is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn find_element_finds_what_elements_find_and_reads_the_array_to_its_end() {
+        // The first element longer than one byte, as `elements` and `find_map` would find it.
+        let long = |text: &str| (text.len() > 1).then(|| text.to_string());
+        for text in [
+            r#"[1, {"a": 1}, "x", [2]]"#,
+            r#"{"a": 1}"#,
+            "[1, 2]",
+            "[]",
+            "null",
+            // Found before the fault: a malformed array still gives nothing and flags the record.
+            r#"[1, "found", 2,, 3]"#,
+            r#"["found", 1"#,
+        ] {
+            let raw = Raw::parse(text).unwrap_or(Raw { text });
+            let expected = Lookup::elements(raw).into_iter().find_map(|e| long(e.as_str()));
+            assert_eq!(
+                Lookup::find_element(raw, |e| long(e.as_str())),
+                expected,
+                "{text}"
+            );
+
+            let (old_flag, new_flag) = (Cell::new(false), Cell::new(false));
+            let old = Lookup::elements(Checked::new(raw, 0, &old_flag))
+                .into_iter()
+                .find_map(|e| long(e.raw.as_str()));
+            let new = Checked::new(raw, 0, &new_flag).find_element(|e| long(e.raw.as_str()));
+            assert_eq!(new, old, "{text}");
+            assert_eq!(new_flag.get(), old_flag.get(), "{text}: the same flag");
+
+            let values = [Some(raw)];
+            let top = Picked::Top {
+                keys: &["t"],
+                values: &values,
+            };
+            let picked = top.member("t").unwrap();
+            let found = picked.find_element(|e| match e {
+                Picked::Inner(v) => long(v.as_str()),
+                Picked::Top { .. } => None,
+            });
+            assert_eq!(found, expected, "{text}: picked");
         }
     }
 
