@@ -383,10 +383,20 @@ fn lower<'a>(value: &'a str, scratch: &'a mut String) -> &'a str {
         scratch.clear();
         scratch.push_str(value);
         scratch.make_ascii_lowercase();
+    } else if value.chars().all(lowers_to_itself) {
+        // `jfernández@…`: already lower-case, no allocation (each character its own lower case means the whole
+        // does too: the one rule beyond single characters, the final sigma, applies to `Σ`, which is not).
+        return value;
     } else {
         *scratch = value.to_lowercase();
     }
     scratch
+}
+
+/// Whether `c` is its own lower case.
+fn lowers_to_itself(c: char) -> bool {
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
 }
 
 /// First and last names: the source's, trimmed, or split from the display name when both are blank.
@@ -433,6 +443,34 @@ fn excerpt(value: &str) -> (&str, bool) {
 mod tests {
     use super::*;
     use arrow_array::types::Int32Type;
+
+    #[test]
+    fn lower_is_unicode_lower_casing_and_borrows_what_already_is() {
+        let mut scratch = String::new();
+        for value in [
+            "ann@example.com",
+            "Ann@Example.COM",
+            "jfernández@example.com",
+            "JFernández@example.com",
+            "ΟΔΥΣΣΕΥΣ@example.gr",
+            "ὈΔΥΣΣΕΎΣ",
+            "ς@x",
+            "ǅ@x",
+            "İstanbul@x",
+            "ß@x",
+            "ﬁ@x",
+            "",
+        ] {
+            let expected = value.to_lowercase();
+            let got = lower(value, &mut scratch);
+            assert_eq!(got, expected, "{value}");
+            assert_eq!(
+                std::ptr::eq(got.as_ptr(), value.as_ptr()),
+                expected == value,
+                "{value}: borrowed exactly when already lower-case"
+            );
+        }
+    }
     use arrow_array::{DictionaryArray, TimestampMillisecondArray, UInt8Array, UInt32Array, UInt64Array};
     use ssoimport_schema::intermediate::RecordKind;
 
