@@ -768,17 +768,24 @@ mod tests {
         }
     }
 
+    /// Arrays and what stands in for them: a lone object, nothing, a scalar, and malformed arrays, one of them with
+    /// a long element before the fault.
+    const ARRAYS: [&str; 10] = [
+        r#"[{"a": 1}, "x", [2], null]"#,
+        r#"[1, {"a": 1}, "x", [2]]"#,
+        r#"{"a": 1}"#,
+        "[]",
+        "null",
+        "7",
+        "[1, 2,, 3]",
+        r#"[1, "found", 2,, 3]"#,
+        "[1",
+        r#"["found", 1"#,
+    ];
+
     #[test]
     fn elements_map_gives_the_elements_mapped() {
-        for text in [
-            r#"[{"a": 1}, "x", [2], null]"#,
-            r#"{"a": 1}"#,
-            "[]",
-            "null",
-            "7",
-            "[1, 2,, 3]",
-            "[1",
-        ] {
+        for text in ARRAYS {
             let raw = Raw::parse(text).unwrap_or(Raw { text });
             let mapped = raw
                 .elements()
@@ -796,17 +803,9 @@ mod tests {
     #[test]
     fn find_element_finds_what_elements_find_and_reads_the_array_to_its_end() {
         // The first element longer than one byte, as `elements` and `find_map` would find it.
+        // An element found before the fault of a malformed array: still nothing, and the record flagged.
         let long = |text: &str| (text.len() > 1).then(|| text.to_string());
-        for text in [
-            r#"[1, {"a": 1}, "x", [2]]"#,
-            r#"{"a": 1}"#,
-            "[1, 2]",
-            "[]",
-            "null",
-            // Found before the fault: a malformed array still gives nothing and flags the record.
-            r#"[1, "found", 2,, 3]"#,
-            r#"["found", 1"#,
-        ] {
+        for text in ARRAYS {
             let raw = Raw::parse(text).unwrap_or(Raw { text });
             let expected = Lookup::elements(raw).into_iter().find_map(|e| long(e.as_str()));
             assert_eq!(
