@@ -606,14 +606,11 @@ fn one_line(bytes: &[u8]) -> String {
     // the rest of the cut need not be decoded (a reject-heavy export spent 2.3% of its CPU decoding it). Only
     // ASCII whitespace is trimmed here, so text that starts or ends with any other byte (a no-break space, a
     // character cut in two) takes the general way.
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |k| k + 1);
+    // The ASCII bytes `str::trim` takes for whitespace (vertical tab included, which `u8::is_ascii_whitespace`
+    // leaves out).
+    let blank = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let start = bytes.iter().position(|b| !blank(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !blank(b)).map_or(start, |k| k + 1);
     let trimmed = &bytes[start..end.max(start)];
     let head = &trimmed[..trimmed.len().min(EXCERPT_CHARS)];
     if head.is_ascii() && trimmed.last().is_none_or(u8::is_ascii) {
@@ -1103,7 +1100,7 @@ mod tests {
         fn the_ascii_excerpt_is_the_decoded_one(
             parts in proptest::collection::vec(
                 proptest::sample::select(vec![
-                    &b" "[..], b"\t", b"\r\n", b"x", b"{\"a\":1}", b"\x7f", b"\x01", "\u{a0}".as_bytes(),
+                    &b" "[..], b"\t", b"\r\n", b"\x0b", b"\x0c", b"x", b"{\"a\":1}", b"\x7f", b"\x01", "\u{a0}".as_bytes(),
                     "\u{2003}".as_bytes(), "\u{e9}".as_bytes(), b"\xff", b"\xc3", &[b'y'; 150][..], &[b' '; 120][..],
                 ]),
                 0..12,
