@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use ssoimport_source::{
-    ChunkAssembler, ChunkOptions, Chunker, Input, LineFramer, Location, SpanFlaw, open_input,
+    ByteOrder, ChunkAssembler, ChunkOptions, Chunker, Input, LineFramer, Location, SpanFlaw, open_input,
 };
 
 fn compressed(mode: u8, data: &[u8]) -> Vec<u8> {
@@ -88,8 +88,21 @@ fuzz_target!(|data: &[u8]| {
         file.len()
     );
     if errors == 0 && *mode % 4 != 3 && mode & 0x30 == 0 {
-        // An intact stream gives back every non-blank byte of its records.
-        let non_blank = rest.iter().filter(|b| !b.is_ascii_whitespace()).count();
+        // An intact stream gives back every non-blank byte of its records: of its text as UTF-8, which for UTF-16
+        // (a byte-order mark first) means each code unit after the mark, an odd last byte counting as one.
+        let non_blank = match ByteOrder::sniff(rest) {
+            Some(order) => {
+                let units = rest[2..].chunks(2).map(|pair| match (pair, order) {
+                    ([a, b], ByteOrder::Little) => u16::from_le_bytes([*a, *b]),
+                    ([a, b], ByteOrder::Big) => u16::from_be_bytes([*a, *b]),
+                    _ => u16::MAX,
+                });
+                units
+                    .filter(|&u| !u8::try_from(u).is_ok_and(|b| b.is_ascii_whitespace()))
+                    .count()
+            }
+            None => rest.iter().filter(|b| !b.is_ascii_whitespace()).count(),
+        };
         assert!(total as usize >= non_blank.min(1));
     }
     let _ = std::fs::remove_file(&path);
