@@ -443,6 +443,8 @@ fn excerpt(value: &str) -> (&str, bool) {
 mod tests {
     use super::*;
     use arrow_array::types::Int32Type;
+    use arrow_array::{DictionaryArray, TimestampMillisecondArray, UInt8Array, UInt32Array, UInt64Array};
+    use ssoimport_schema::intermediate::RecordKind;
 
     #[test]
     fn lower_is_unicode_lower_casing_and_borrows_what_already_is() {
@@ -471,8 +473,6 @@ mod tests {
             );
         }
     }
-    use arrow_array::{DictionaryArray, TimestampMillisecondArray, UInt8Array, UInt32Array, UInt64Array};
-    use ssoimport_schema::intermediate::RecordKind;
 
     /// Rows of the intermediate schema given as (column, value) pairs; everything else null.
     fn batch(rows: &[&[(usize, &str)]]) -> RecordBatch {
