@@ -200,6 +200,18 @@ impl<'a> Raw<'a> {
         self.for_each_element(|raw| out.push(f(raw))).then_some(out)
     }
 
+    /// The first of [`Raw::elements`] that `f` maps to something, the array read to its end all the same:
+    /// `None` if it is malformed (even after that element), `Some(None)` if no element gave anything.
+    pub fn first_element<T>(self, mut f: impl FnMut(Raw<'a>) -> Option<T>) -> Option<Option<T>> {
+        let mut found = None;
+        let sound = self.for_each_element(|e| {
+            if found.is_none() {
+                found = f(e);
+            }
+        });
+        sound.then_some(found)
+    }
+
     /// Calls `f` on each of [`Raw::elements`] in order, collecting nothing; false if the array is malformed
     /// (after the elements before the fault).
     pub fn for_each_element(self, mut f: impl FnMut(Raw<'a>)) -> bool {
@@ -507,14 +519,8 @@ impl<'a> Lookup<'a> for Raw<'a> {
     fn elements_map<T>(self, f: impl FnMut(Self) -> T) -> Vec<T> {
         Raw::elements_map(self, f).unwrap_or_default()
     }
-    fn find_element<T>(self, mut f: impl FnMut(Self) -> Option<T>) -> Option<T> {
-        let mut found = None;
-        let sound = self.for_each_element(|e| {
-            if found.is_none() {
-                found = f(e);
-            }
-        });
-        found.filter(|_| sound)
+    fn find_element<T>(self, f: impl FnMut(Self) -> Option<T>) -> Option<T> {
+        self.first_element(f).flatten()
     }
     fn is_null(self) -> bool {
         Raw::is_null(self)
@@ -630,17 +636,10 @@ impl<'a> Lookup<'a> for Checked<'a, '_> {
             self.check_whole();
             return None;
         }
-        let mut found = None;
-        let sound = self.raw.for_each_element(|v| {
-            if found.is_none() {
-                found = f(self.inner(v));
-            }
-        });
-        if !sound {
+        self.raw.first_element(|v| f(self.inner(v))).unwrap_or_else(|| {
             self.malformed.set(true);
-            return None;
-        }
-        found
+            None
+        })
     }
 
     fn is_null(self) -> bool {
