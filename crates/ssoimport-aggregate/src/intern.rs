@@ -4,22 +4,32 @@
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
 
-use hashbrown::HashTable;
 use ssoimport_schema::text::same_bytes;
 
-/// A handle to an interned string. `NonZero` so that `Option<Sym>` is four bytes too.
+/// A handle to an interned string: where its record starts in [`Strings`], in units of [`ALIGN`] bytes, plus one
+/// (`NonZero`, so that `Option<Sym>` is four bytes too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Sym(NonZeroU32);
 
 impl Sym {
-    fn index(self) -> usize {
+    /// The handle's place in units of [`ALIGN`] bytes: a dense enough number to index a vector by.
+    fn unit(self) -> usize {
         self.0.get() as usize - 1
     }
 
-    fn from_index(index: usize) -> Sym {
-        // More than 2^32 - 1 distinct strings would need hundreds of gigabytes of memory first.
-        let n = u32::try_from(index + 1).expect("fewer than 2^32 distinct strings");
-        Sym(NonZeroU32::new(n).expect("index + 1 is not zero"))
+    /// Where the record starts in the text.
+    fn start(self) -> usize {
+        self.unit() * ALIGN
+    }
+
+    fn at_start(start: usize) -> Sym {
+        // 32 GiB of distinct strings would need far more memory than the aggregation's users and apps ever take.
+        let n = u32::try_from(start / ALIGN + 1).expect("fewer than 32 GiB of distinct strings");
+        Sym(NonZeroU32::new(n).expect("start / ALIGN + 1 is not zero"))
+    }
+
+    fn from_raw(raw: u32) -> Option<Sym> {
+        NonZeroU32::new(raw).map(Sym)
     }
 
     /// The handle as a table key.
@@ -33,81 +43,83 @@ fn random_seed() -> u64 {
     std::hash::RandomState::new().hash_one(0u64)
 }
 
-/// Strings back to back in one buffer: no per-string allocation or header.
+/// Records start at multiples of this many bytes.
+const ALIGN: usize = 8;
+/// A record's head: the string's length in bytes, seven bits a byte, most significant first. Every byte is ASCII,
+/// so the text stays UTF-8; five of them count up to 32 GiB.
+const HEAD: usize = 5;
+
+/// Strings back to back in one buffer, each after its length: a handle finds its string's length and bytes in the
+/// same place (one cache miss, not one for an offsets table and another for the bytes), and no string has an
+/// allocation of its own.
 #[derive(Default)]
 pub(crate) struct Strings {
+    /// Records: [`HEAD`], the string, NUL padding up to a multiple of [`ALIGN`].
     text: String,
-    /// End of string `i` in `text`, modulo 2^32 (it starts where string `i - 1` ends): half the room of a
-    /// `usize`, and there are as many ends as strings.
-    ends: Vec<u32>,
-    /// The strings whose end passed a multiple of 2^32 (once per multiple), in order; empty below 4 GiB.
-    wraps: Vec<u32>,
+    count: usize,
 }
 
 impl Strings {
-    fn end(&self, index: usize) -> usize {
-        let high = if self.wraps.is_empty() {
-            0
-        } else {
-            self.wraps.partition_point(|&w| w as usize <= index)
-        };
-        high << 32 | self.ends[index] as usize
+    /// Where the string of `sym` lies in `text`.
+    fn span(&self, sym: Sym) -> std::ops::Range<usize> {
+        let start = sym.start();
+        let head = &self.text.as_bytes()[start..start + HEAD];
+        let len = head.iter().fold(0usize, |len, &b| len << 7 | usize::from(b));
+        start + HEAD..start + HEAD + len
     }
 
-    /// Where string `index` lies in `text`.
-    fn span(&self, index: usize) -> std::ops::Range<usize> {
-        let start = if index == 0 { 0 } else { self.end(index - 1) };
-        start..self.end(index)
-    }
-
-    fn at(&self, index: usize) -> &str {
-        &self.text[self.span(index)]
-    }
-
-    /// Whether string `index` is `s`, compared as bytes: without the checks that slicing a `str` makes at both
-    /// ends, and in place rather than through `memcmp` (every usage row compares a few held strings with the
-    /// values it offers).
-    fn is(&self, index: usize, s: &str) -> bool {
-        self.text
-            .as_bytes()
-            .get(self.span(index))
-            .is_some_and(|held| same_bytes(held, s.as_bytes()))
-    }
-
-    fn push(&mut self, s: &str) {
+    /// Adds `s` as a new record.
+    fn push(&mut self, s: &str) -> Sym {
         let start = self.text.len();
+        let sym = Sym::at_start(start);
+        assert!(s.len() < 1 << (7 * HEAD), "a string shorter than 32 GiB");
+        for shift in (0..HEAD).rev() {
+            self.text.push(char::from((s.len() >> (7 * shift)) as u8 & 0x7f));
+        }
         self.text.push_str(s);
-        self.note_end(start, self.text.len());
+        while !self.text.len().is_multiple_of(ALIGN) {
+            self.text.push('\0');
+        }
+        self.count += 1;
+        sym
     }
 
-    /// Records the end of a new string that starts at `start`.
-    fn note_end(&mut self, start: usize, end: usize) {
-        // The callers made a `Sym` of the index first, so it fits.
-        let index = self.ends.len() as u32;
-        for _ in (start >> 32)..(end >> 32) {
-            self.wraps.push(index);
-        }
-        // The low 32 bits: the high ones are the count of wraps up to here.
-        self.ends.push(end as u32);
+    /// The handles of all strings, in the order they were added.
+    fn syms(&self) -> impl Iterator<Item = Sym> + '_ {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            (start < self.text.len()).then(|| {
+                let sym = Sym::at_start(start);
+                start = self.span(sym).end.next_multiple_of(ALIGN);
+                sym
+            })
+        })
     }
 
     /// The string of a handle.
     pub(crate) fn get(&self, sym: Sym) -> &str {
-        self.at(sym.index())
+        // The record's head and padding are ASCII, so both ends are character boundaries.
+        &self.text[self.span(sym)]
     }
 
-    /// Whether the string of a handle is `s`.
+    /// Whether the string of a handle is `s`, compared as bytes: without the checks that slicing a `str` makes at
+    /// both ends, and in place rather than through `memcmp` (every usage row compares a few held strings with the
+    /// values it offers).
     pub(crate) fn holds(&self, sym: Sym, s: &str) -> bool {
-        self.is(sym.index(), s)
+        self.text
+            .as_bytes()
+            .get(self.span(sym))
+            .is_some_and(|held| same_bytes(held, s.as_bytes()))
     }
 
     /// The rank of every handle's string in byte order, for sorting by string without comparing strings again.
     pub(crate) fn ranks(&self) -> Ranks {
-        let mut order: Vec<u32> = (0..self.ends.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.at(a as usize).cmp(self.at(b as usize)));
-        let mut ranks = vec![0u32; order.len()];
-        for (rank, &i) in order.iter().enumerate() {
-            ranks[i as usize] = rank as u32;
+        let mut order: Vec<Sym> = self.syms().collect();
+        order.sort_unstable_by(|&a, &b| self.get(a).cmp(self.get(b)));
+        let mut ranks = vec![0u32; self.text.len() / ALIGN];
+        for (rank, &sym) in order.iter().enumerate() {
+            // No more strings than handles, which are u32.
+            ranks[sym.unit()] = rank as u32;
         }
         Ranks(ranks)
     }
@@ -116,21 +128,25 @@ impl Strings {
 impl std::fmt::Debug for Strings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Strings")
-            .field("strings", &self.ends.len())
+            .field("strings", &self.count)
             .field("bytes", &self.text.len())
             .finish()
     }
 }
 
-fn hash_str(s: &str, seed: u64) -> u64 {
-    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), seed)
+/// The high 32 bits of the string's hash: where its slot is, and a tag that rules out most other strings without
+/// reading them.
+fn hash_str(s: &str, seed: u64) -> u32 {
+    (xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), seed) >> 32) as u32
 }
 
 /// Each distinct string once, found by its text.
 pub(crate) struct Interner {
     strings: Strings,
-    /// Indexes of `strings`, hashed by the string.
-    index: HashTable<u32>,
+    /// Open addressing with linear probing, at most half full, a power of two long (or empty): each slot is the
+    /// hash of a string (high 32 bits) and its handle (low 32), or 0 when free. A lookup reads one slot and, when
+    /// the hashes agree, the string; growing needs neither.
+    slots: Vec<u64>,
     seed: u64,
 }
 
@@ -138,7 +154,7 @@ impl Default for Interner {
     fn default() -> Self {
         Interner {
             strings: Strings::default(),
-            index: HashTable::new(),
+            slots: Vec::new(),
             seed: random_seed(),
         }
     }
@@ -151,28 +167,59 @@ impl std::fmt::Debug for Interner {
 }
 
 impl Interner {
+    /// The slot holding `s` (hashed to `hash`), or the free slot where it would go.
+    fn probe(&self, s: &str, hash: u32) -> (usize, Option<Sym>) {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            let Some(sym) = Sym::from_raw(slot as u32) else {
+                return (at, None);
+            };
+            if (slot >> 32) as u32 == hash && self.strings.holds(sym, s) {
+                return (at, Some(sym));
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
     /// The handle of `s`, adding it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
-        let hash = hash_str(s, self.seed);
-        let Interner { strings, index, seed } = self;
-        if let Some(&i) = index.find(hash, |&i| strings.is(i as usize, s)) {
-            return Sym::from_index(i as usize);
+        if (self.strings.count + 1) * 2 > self.slots.len() {
+            self.grow();
         }
-        let sym = Sym::from_index(strings.ends.len());
-        strings.push(s);
-        let seed = *seed;
-        index.insert_unique(hash, sym.index() as u32, |&i| {
-            hash_str(strings.at(i as usize), seed)
-        });
-        sym
+        let hash = hash_str(s, self.seed);
+        match self.probe(s, hash) {
+            (_, Some(sym)) => sym,
+            (at, None) => {
+                let sym = self.strings.push(s);
+                self.slots[at] = u64::from(hash) << 32 | sym.key();
+                sym
+            }
+        }
+    }
+
+    /// Doubles the slots (at least 16), placing each by the hash it keeps.
+    fn grow(&mut self) {
+        let len = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![0; len]);
+        let mask = len - 1;
+        for slot in old.into_iter().filter(|&slot| slot as u32 != 0) {
+            let mut at = (slot >> 32) as usize & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
     }
 
     /// The handle of `s`, if interned.
     #[cfg(test)]
     pub(crate) fn find(&self, s: &str) -> Option<Sym> {
-        self.index
-            .find(hash_str(s, self.seed), |&i| self.strings.is(i as usize, s))
-            .map(|&i| Sym::from_index(i as usize))
+        if self.slots.is_empty() {
+            return None;
+        }
+        self.probe(s, hash_str(s, self.seed)).1
     }
 
     /// The string of a handle of this interner.
@@ -197,7 +244,7 @@ pub(crate) struct Ranks(Vec<u32>);
 impl Ranks {
     /// The rank of a handle's string.
     pub(crate) fn of(&self, sym: Sym) -> u32 {
-        self.0[sym.index()]
+        self.0[sym.unit()]
     }
 
     /// A sort key ordering by `first`'s string, then `second`'s.
@@ -211,19 +258,31 @@ pub(crate) trait Keyed {
     fn key(&self) -> u64;
 }
 
-/// Rows in one vector, found through a table of 4-byte indexes: no key is stored twice, and a growing table
-/// moves only the indexes. (A `HashMap<K, V>` would hold every row in its buckets, half of them empty.)
+/// Rows in one vector, found through an index of (key, row) slots: the key is in the slot, so finding a row reads
+/// one slot rather than a control byte, a slot and the row (each a cache miss once the state outgrows the caches,
+/// as the roster's pairs do on large exports), and a growing index moves only the slots.
 pub(crate) struct Table<T> {
     rows: Vec<T>,
-    index: HashTable<u32>,
+    /// Open addressing with linear probing, at most half full; a power of two long (or empty).
+    slots: Vec<Slot>,
     seed: u64,
 }
+
+/// A key and the row it finds; `row == EMPTY` for a free slot.
+#[derive(Clone, Copy)]
+struct Slot {
+    key: u64,
+    row: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+const FREE: Slot = Slot { key: 0, row: EMPTY };
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             rows: Vec::new(),
-            index: HashTable::new(),
+            slots: Vec::new(),
             seed: random_seed(),
         }
     }
@@ -244,26 +303,57 @@ fn mix(key: u64, seed: u64) -> u64 {
 }
 
 impl<T: Keyed> Table<T> {
+    /// The slot holding `key`, or the free slot where it would go. The index is never full, so the probe ends.
+    fn probe(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = mix(key, self.seed) as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot.row == EMPTY || slot.key == key {
+                return at;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
     /// The index of the row with `key`.
     pub(crate) fn find(&self, key: u64) -> Option<usize> {
-        self.index
-            .find(mix(key, self.seed), |&i| self.rows[i as usize].key() == key)
-            .map(|&i| i as usize)
+        if self.slots.is_empty() {
+            return None;
+        }
+        let slot = self.slots[self.probe(key)];
+        (slot.row != EMPTY).then_some(slot.row as usize)
     }
 
     /// The index of the row with `key`, made by `make` if missing.
     pub(crate) fn find_or_insert(&mut self, key: u64, make: impl FnOnce() -> T) -> usize {
-        if let Some(i) = self.find(key) {
-            return i;
+        if (self.rows.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let at = self.probe(key);
+        if self.slots[at].row != EMPTY {
+            return self.slots[at].row as usize;
         }
         let i = self.rows.len();
+        // Four billion rows would need hundreds of gigabytes first (and `EMPTY` is not a row).
+        let row = u32::try_from(i)
+            .ok()
+            .filter(|&r| r != EMPTY)
+            .expect("fewer than 2^32 - 1 rows");
         self.rows.push(make());
-        let Table { rows, index, seed } = self;
-        let seed = *seed;
-        // Four billion rows would need hundreds of gigabytes first.
-        let slot = u32::try_from(i).expect("fewer than 2^32 rows");
-        index.insert_unique(mix(key, seed), slot, |&j| mix(rows[j as usize].key(), seed));
+        self.slots[at] = Slot { key, row };
         i
+    }
+
+    /// Doubles the index (at least 16 slots) and puts every row back in it.
+    fn grow(&mut self) {
+        let len = (self.slots.len() * 2).max(16);
+        self.slots = vec![FREE; len];
+        for (i, row) in self.rows.iter().enumerate() {
+            let key = row.key();
+            let at = self.probe(key);
+            self.slots[at] = Slot { key, row: i as u32 };
+        }
     }
 
     pub(crate) fn rows(&self) -> &[T] {
@@ -289,21 +379,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ends_past_4_gib_keep_their_high_bits() {
-        // Strings of 3 GiB, 2 GiB, 9 GiB (past two multiples of 4 GiB at once), 1 byte and 0 bytes: their ends
-        // noted, no text allocated.
+    fn a_record_keeps_its_length_and_the_text_stays_utf8() {
         let mut strings = Strings::default();
-        let mut end = 0usize;
-        let mut truth = Vec::new();
-        for len in [3usize << 30, 2 << 30, 9 << 30, 1, 0] {
-            strings.note_end(end, end + len);
-            end += len;
-            truth.push(end);
+        let words = [
+            "",
+            "a",
+            "seven77",
+            "eight888",
+            "ünïcödé",
+            &"x".repeat(200),
+            &"y".repeat(20_000),
+        ];
+        let syms: Vec<Sym> = words.iter().map(|w| strings.push(w)).collect();
+        for (w, &s) in words.iter().zip(&syms) {
+            assert_eq!(strings.get(s), *w);
+            assert_eq!(s.start() % ALIGN, 0);
         }
-        assert_eq!(strings.wraps, [1, 2, 2]);
-        for (i, &t) in truth.iter().enumerate() {
-            assert_eq!(strings.end(i), t, "string {i}");
-        }
+        assert_eq!(strings.syms().collect::<Vec<_>>(), syms);
+        // 20,000 = 1·2^14 + 28·2^7 + 32: the head's bytes are those digits in base 128.
+        let head = &strings.text.as_bytes()[syms[6].start()..syms[6].start() + HEAD];
+        assert_eq!(head, [0, 0, 1, 28, 32]);
     }
 
     #[test]
