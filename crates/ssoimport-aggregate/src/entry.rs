@@ -311,6 +311,18 @@ impl Pairs {
         self.table.rows()
     }
 
+    /// The first slot a lookup of the entry of `app` and `user` reads, read (see [`crate::intern::warm`]).
+    pub(crate) fn warm_slot(&self, app: Sym, user: Sym) -> u64 {
+        self.table.warm_slot(pair_key(app, user))
+    }
+
+    /// The entry of `app` and `user`, if there is one.
+    pub(crate) fn find(&self, app: Sym, user: Sym) -> Option<&Pair> {
+        self.table
+            .find(pair_key(app, user))
+            .map(|i| &self.table.rows()[i])
+    }
+
     /// The index of the entry of `app` and `user`, made empty if missing.
     pub(crate) fn slot(&mut self, app: Sym, user: Sym) -> usize {
         self.table.find_or_insert(pair_key(app, user), || Pair {

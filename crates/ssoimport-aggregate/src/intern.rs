@@ -43,6 +43,17 @@ fn random_seed() -> u64 {
     std::hash::RandomState::new().hash_one(0u64)
 }
 
+/// Ends a warming pass: the values read must be computed, so the loads are made, and each pass's loads go out
+/// together rather than one after another.
+///
+/// Past the caches, a lookup's memory reads each wait for the one before (slot, then string or row), and a row of
+/// input waits for the one before it. A pass over a group of rows that only reads what each row's lookups will
+/// read, one step of them at a time, lets the misses of the whole group overlap; the lookups that follow then
+/// find it all in the cache. (Stable Rust has no prefetch instruction without `unsafe`; plain reads do the same.)
+pub(crate) fn warm(read: u64) {
+    std::hint::black_box(read);
+}
+
 /// Records start at multiples of this many bytes.
 const ALIGN: usize = 8;
 /// A record's head: the string's length in bytes, seven bits a byte, most significant first. Every byte is ASCII,
@@ -94,6 +105,15 @@ impl Strings {
                 sym
             })
         })
+    }
+
+    /// Reads the head of a handle's record, so that it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_record(&self, sym: Sym) -> u64 {
+        self.text
+            .as_bytes()
+            .get(sym.start())
+            .copied()
+            .map_or(0, u64::from)
     }
 
     /// The string of a handle.
@@ -185,10 +205,19 @@ impl Interner {
 
     /// The handle of `s`, adding it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        self.intern_hashed(s, self.hash(s))
+    }
+
+    /// The hash [`Interner::intern_hashed`] takes for `s`.
+    pub(crate) fn hash(&self, s: &str) -> u32 {
+        hash_str(s, self.seed)
+    }
+
+    /// [`Interner::intern`] of `s`, whose [`Interner::hash`] is `hash`.
+    pub(crate) fn intern_hashed(&mut self, s: &str, hash: u32) -> Sym {
         if (self.strings.count + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let hash = hash_str(s, self.seed);
         match self.probe(s, hash) {
             (_, Some(sym)) => sym,
             (at, None) => {
@@ -216,10 +245,31 @@ impl Interner {
     /// The handle of `s`, if interned.
     #[cfg(test)]
     pub(crate) fn find(&self, s: &str) -> Option<Sym> {
+        self.find_hashed(s, self.hash(s))
+    }
+
+    /// The handle of `s`, whose [`Interner::hash`] is `hash`, if interned.
+    pub(crate) fn find_hashed(&self, s: &str, hash: u32) -> Option<Sym> {
         if self.slots.is_empty() {
             return None;
         }
-        self.probe(s, hash_str(s, self.seed)).1
+        self.probe(s, hash).1
+    }
+
+    /// Reads the first slot a lookup of `hash` reads, so that it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_slot(&self, hash: u32) -> u64 {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots.get(hash as usize & mask).copied().unwrap_or(0)
+    }
+
+    /// Reads the record of the string in the first slot a lookup of `hash` reads, if its hash is `hash`, so that
+    /// it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_record(&self, hash: u32) -> u64 {
+        let slot = self.warm_slot(hash);
+        match Sym::from_raw(slot as u32) {
+            Some(sym) if (slot >> 32) as u32 == hash => self.strings.warm_record(sym),
+            _ => 0,
+        }
     }
 
     /// The string of a handle of this interner.
@@ -314,6 +364,14 @@ impl<T: Keyed> Table<T> {
             }
             at = (at + 1) & mask;
         }
+    }
+
+    /// Reads the first slot a lookup of `key` reads, so that it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_slot(&self, key: u64) -> u64 {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots
+            .get(mix(key, self.seed) as usize & mask)
+            .map_or(0, |slot| slot.key)
     }
 
     /// The index of the row with `key`.

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMillisecondType, UInt8Type, UInt32Type, UInt64Type};
-use arrow_array::{Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray, TimestampMillisecondArray};
 use serde::{Deserialize, Serialize};
 use ssoimport_schema::intermediate::RecordKind;
 use ssoimport_schema::normalized::col;
@@ -145,113 +145,172 @@ impl Aggregator {
     }
 
     /// Adds the rows of a valid normalized batch for which `take(row)` is true (the caller leaves out duplicates).
-    pub fn add<'a>(&mut self, batch: &'a RecordBatch, take: impl Fn(usize) -> bool) {
-        let s = |c: usize| batch.column(c).as_string::<i32>();
-        let t = |c: usize| batch.column(c).as_primitive::<TimestampMillisecondType>();
-        let kind = batch.column(col::KIND).as_primitive::<UInt8Type>();
-        let (app, app_name, display, app_id) = (
-            s(col::APP_INSTANCE_ID),
-            s(col::SSO_APP_NAME),
-            s(col::SSO_APP_DISPLAY_NAME),
-            s(col::SSO_APP_ID),
-        );
-        let (unique, email, user_id, first, last) = (
-            s(col::UNIQUE_ID),
-            s(col::EMAIL),
-            s(col::USER_ID),
-            s(col::FIRST_NAME),
-            s(col::LAST_NAME),
-        );
-        let (occurred, activated, last_act, deactivated, created) = (
-            t(col::OCCURRED_AT),
-            t(col::ACTIVATED_AT),
-            t(col::LAST_ACTIVITY_AT),
-            t(col::DEACTIVATED_AT),
-            t(col::APP_CREATED_AT),
-        );
-        let strings = &mut self.strings;
-        for row in 0..batch.num_rows() {
-            if !take(row) {
-                continue;
+    pub fn add(&mut self, batch: &RecordBatch, take: impl Fn(usize) -> bool) {
+        let c = Columns::of(batch);
+        let rows = batch.num_rows();
+        let mut ahead = [Ahead::default(); WARM_GROUP];
+        for group in (0..rows).step_by(WARM_GROUP) {
+            let group = group..(group + WARM_GROUP).min(rows);
+            for (row, ahead) in group.clone().zip(&mut ahead) {
+                *ahead = Ahead::default();
+                ahead.take = take(row);
+                let kind = RecordKind::from_u8(c.kind.value(row)).unwrap_or(RecordKind::SignIn);
+                if ahead.take
+                    && !matches!(kind, RecordKind::User | RecordKind::App)
+                    && let Some(app) = value(c.app, row)
+                    && let Some((user, by_user_id)) = pair_user(value(c.unique, row), value(c.user_id, row))
+                {
+                    ahead.texts = Some((app, user, by_user_id));
+                }
             }
-            let get = |a: &'a StringArray| value(a, row);
-            let ts = |a: &TimestampMillisecondArray| a.is_valid(row).then(|| a.value(row));
-            let kind = RecordKind::from_u8(kind.value(row)).unwrap_or(RecordKind::SignIn);
-            if kind == RecordKind::User {
-                let Some(id) = get(user_id) else { continue };
-                let at = ts(last_act).or(ts(activated)).unwrap_or(i64::MIN);
-                let id = strings.intern(id);
-                let i = self.users.find_or_insert(id.key(), || UserEntry::new(id));
-                let user = self.users.row_mut(i);
-                offer(&mut user.email, at, get(email), strings);
-                offer(&mut user.first_name, at, get(first), strings);
-                offer(&mut user.last_name, at, get(last), strings);
-                user.last_activity_at = max_time(user.last_activity_at, ts(last_act));
-                user.deactivated_at = max_time(user.deactivated_at, ts(deactivated));
-                continue;
+            let ahead = &mut ahead[..group.len()];
+            self.warm(ahead);
+            for (row, ahead) in group.zip(ahead.iter()) {
+                if ahead.take {
+                    self.add_row(batch, &c, row, ahead);
+                }
             }
-            let Some(app_key) = get(app) else { continue };
-            let seen_at = ts(occurred)
-                .or(ts(last_act))
-                .or(ts(activated))
-                .or(ts(created))
-                .unwrap_or(i64::MIN);
-            let app_sym = strings.intern(app_key);
-            let a = self.apps.find_or_insert(app_sym.key(), || AppEntry::new(app_sym));
-            let app_entry = self.apps.row_mut(a);
-            // The handles of the values the app holds: the same values offered to the roster entry below are
-            // compared by handle.
-            let name_sym = offer(&mut app_entry.name, seen_at, get(app_name), strings);
-            offer(&mut app_entry.display_name, seen_at, get(display), strings);
-            let app_id_sym = offer(&mut app_entry.app_id, seen_at, get(app_id), strings);
-            let mut created_at = app_entry.created_at.get();
-            min_opt(&mut created_at, ts(created));
-            app_entry.created_at = created_at.into();
-            if kind == RecordKind::App {
-                continue;
-            }
-            let (pairs, user_text) = match (get(unique), get(user_id)) {
-                (Some(u), _) => (&mut self.roster, u),
-                (None, Some(id)) => (&mut self.by_user_id, id),
-                (None, None) => continue,
-            };
-            let user = strings.intern(user_text);
-            let i = pairs.slot(app_sym, user);
-            let mut entry = pairs.load(i);
-            // A value equal to the user's key (the email, most often) has the user's handle.
-            let as_user = |v: Option<&str>| {
-                v.filter(|v| same_bytes(v.as_bytes(), user_text.as_bytes()))
-                    .map(|_| user)
-            };
-            for (f, v, known) in [
-                (APP_NAME, get(app_name), name_sym),
-                (APP_ID, get(app_id), app_id_sym),
-                (EMAIL, get(email), as_user(get(email))),
-                (USER_ID, get(user_id), as_user(get(user_id))),
-                (FIRST_NAME, get(first), None),
-                (LAST_NAME, get(last), None),
-            ] {
-                offer_known(&mut entry.texts[f], seen_at, v, known, strings);
-            }
-            if kind == RecordKind::SignIn {
-                min_opt(&mut entry.activated_at, ts(occurred));
-                max_opt(&mut entry.last_activity_at, ts(occurred));
-            } else {
-                min_opt(&mut entry.activated_at, ts(activated));
-                max_opt(&mut entry.last_activity_at, ts(last_act));
-                max_opt(&mut entry.deactivated_at, ts(deactivated));
-            }
-            // Only an entry without an email can end up incomplete, so only such an entry keeps its first record
-            // and count.
-            if entry.texts[EMAIL].is_none() {
-                let pending = entry.pending.get_or_insert_with(|| Pending {
-                    origin: place(batch, row, strings),
-                    records: 0,
-                });
-                pending.records += 1;
-            }
-            pairs.store(i, entry);
         }
+    }
+
+    /// Reads, for a group of rows, what their lookups of users and pairs will read, one step at a time: the
+    /// misses of the whole group overlap instead of following one another (see [`intern::warm`]). Leaves the
+    /// strings' hashes in `ahead`, so they are not computed again.
+    fn warm(&self, ahead: &mut [Ahead<'_>]) {
+        let strings = &self.strings;
+        let mut read = 0;
+        for a in ahead.iter_mut() {
+            if let Some((app, user, _)) = a.texts {
+                a.hashes = Some((strings.hash(app), strings.hash(user)));
+            }
+            if let Some((_, user)) = a.hashes {
+                read ^= strings.warm_slot(user);
+            }
+        }
+        intern::warm(read);
+        for (_, user) in ahead.iter().filter_map(|a| a.hashes) {
+            read ^= strings.warm_record(user);
+        }
+        intern::warm(read);
+        let mut found = [None; WARM_GROUP];
+        for (a, found) in ahead.iter().zip(&mut found) {
+            if let (Some((app, user, by_user_id)), Some((app_hash, user_hash))) = (a.texts, a.hashes)
+                && let Some(app) = strings.find_hashed(app, app_hash)
+                && let Some(user) = strings.find_hashed(user, user_hash)
+            {
+                let pairs = if by_user_id {
+                    &self.by_user_id
+                } else {
+                    &self.roster
+                };
+                read ^= pairs.warm_slot(app, user);
+                *found = Some((pairs, app, user));
+            }
+        }
+        intern::warm(read);
+        let mut user_ids = [None; WARM_GROUP];
+        for (found, user_id) in found.iter().zip(&mut user_ids) {
+            if let Some((pairs, app, user)) = found
+                && let Some(pair) = pairs.find(*app, *user)
+            {
+                *user_id = pair.text(USER_ID);
+            }
+        }
+        for &sym in user_ids.iter().flatten() {
+            read ^= strings.strings().warm_record(sym);
+        }
+        intern::warm(read);
+    }
+
+    /// Adds row `row` of `batch`; `ahead` is what [`Aggregator::warm`] left for it.
+    fn add_row<'c>(&mut self, batch: &RecordBatch, c: &Columns<'c>, row: usize, ahead: &Ahead<'_>) {
+        let get = |a: &'c StringArray| value(a, row);
+        let ts = |a: &TimestampMillisecondArray| a.is_valid(row).then(|| a.value(row));
+        let strings = &mut self.strings;
+        let kind = RecordKind::from_u8(c.kind.value(row)).unwrap_or(RecordKind::SignIn);
+        if kind == RecordKind::User {
+            let Some(id) = get(c.user_id) else { return };
+            let at = ts(c.last_act).or(ts(c.activated)).unwrap_or(i64::MIN);
+            let id = strings.intern(id);
+            let i = self.users.find_or_insert(id.key(), || UserEntry::new(id));
+            let user = self.users.row_mut(i);
+            offer(&mut user.email, at, get(c.email), strings);
+            offer(&mut user.first_name, at, get(c.first), strings);
+            offer(&mut user.last_name, at, get(c.last), strings);
+            user.last_activity_at = max_time(user.last_activity_at, ts(c.last_act));
+            user.deactivated_at = max_time(user.deactivated_at, ts(c.deactivated));
+            return;
+        }
+        let Some(app_key) = get(c.app) else { return };
+        let seen_at = ts(c.occurred)
+            .or(ts(c.last_act))
+            .or(ts(c.activated))
+            .or(ts(c.created))
+            .unwrap_or(i64::MIN);
+        let app_sym = match ahead.hashes {
+            Some((app_hash, _)) => strings.intern_hashed(app_key, app_hash),
+            None => strings.intern(app_key),
+        };
+        let a = self.apps.find_or_insert(app_sym.key(), || AppEntry::new(app_sym));
+        let app_entry = self.apps.row_mut(a);
+        // The handles of the values the app holds: the same values offered to the roster entry below are
+        // compared by handle.
+        let name_sym = offer(&mut app_entry.name, seen_at, get(c.app_name), strings);
+        offer(&mut app_entry.display_name, seen_at, get(c.display), strings);
+        let app_id_sym = offer(&mut app_entry.app_id, seen_at, get(c.app_id), strings);
+        let mut created_at = app_entry.created_at.get();
+        min_opt(&mut created_at, ts(c.created));
+        app_entry.created_at = created_at.into();
+        if kind == RecordKind::App {
+            return;
+        }
+        let Some((user_text, by_user_id)) = pair_user(get(c.unique), get(c.user_id)) else {
+            return;
+        };
+        let pairs = if by_user_id {
+            &mut self.by_user_id
+        } else {
+            &mut self.roster
+        };
+        let user = match ahead.hashes {
+            Some((_, user_hash)) => strings.intern_hashed(user_text, user_hash),
+            None => strings.intern(user_text),
+        };
+        let i = pairs.slot(app_sym, user);
+        let mut entry = pairs.load(i);
+        // A value equal to the user's key (the email, most often) has the user's handle.
+        let as_user = |v: Option<&str>| {
+            v.filter(|v| same_bytes(v.as_bytes(), user_text.as_bytes()))
+                .map(|_| user)
+        };
+        for (f, v, known) in [
+            (APP_NAME, get(c.app_name), name_sym),
+            (APP_ID, get(c.app_id), app_id_sym),
+            (EMAIL, get(c.email), as_user(get(c.email))),
+            (USER_ID, get(c.user_id), as_user(get(c.user_id))),
+            (FIRST_NAME, get(c.first), None),
+            (LAST_NAME, get(c.last), None),
+        ] {
+            offer_known(&mut entry.texts[f], seen_at, v, known, strings);
+        }
+        if kind == RecordKind::SignIn {
+            min_opt(&mut entry.activated_at, ts(c.occurred));
+            max_opt(&mut entry.last_activity_at, ts(c.occurred));
+        } else {
+            min_opt(&mut entry.activated_at, ts(c.activated));
+            max_opt(&mut entry.last_activity_at, ts(c.last_act));
+            max_opt(&mut entry.deactivated_at, ts(c.deactivated));
+        }
+        // Only an entry without an email can end up incomplete, so only such an entry keeps its first record
+        // and count.
+        if entry.texts[EMAIL].is_none() {
+            let pending = entry.pending.get_or_insert_with(|| Pending {
+                origin: place(batch, row, strings),
+                records: 0,
+            });
+            pending.records += 1;
+        }
+        pairs.store(i, entry);
     }
 
     /// Folds `other` (the state of another shard of the input) into this one. The result does not depend on the
@@ -409,6 +468,73 @@ fn max_time(time: entry::Time, v: Option<i64>) -> entry::Time {
     let mut time = time.get();
     max_opt(&mut time, v);
     time.into()
+}
+
+/// Rows looked up together by [`Aggregator::warm`]: enough for their misses to overlap, few enough that what
+/// they read stays in the cache until they are added.
+const WARM_GROUP: usize = 16;
+
+/// What [`Aggregator::warm`] knows of a row before it is added.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ahead<'a> {
+    /// The caller takes the row.
+    take: bool,
+    /// The app, the user and whether the user is named by id alone, for a row that names a pair.
+    texts: Option<(&'a str, &'a str, bool)>,
+    /// The app's and the user's [`Interner::hash`].
+    hashes: Option<(u32, u32)>,
+}
+
+/// The user of a pair: the unique id, else the user id alone (`true`), to be joined with a user list.
+fn pair_user<'a>(unique: Option<&'a str>, user_id: Option<&'a str>) -> Option<(&'a str, bool)> {
+    match (unique, user_id) {
+        (Some(u), _) => Some((u, false)),
+        (None, Some(id)) => Some((id, true)),
+        (None, None) => None,
+    }
+}
+
+/// The columns of a valid normalized batch that the aggregation reads.
+struct Columns<'a> {
+    kind: &'a PrimitiveArray<UInt8Type>,
+    app: &'a StringArray,
+    app_name: &'a StringArray,
+    display: &'a StringArray,
+    app_id: &'a StringArray,
+    unique: &'a StringArray,
+    email: &'a StringArray,
+    user_id: &'a StringArray,
+    first: &'a StringArray,
+    last: &'a StringArray,
+    occurred: &'a TimestampMillisecondArray,
+    activated: &'a TimestampMillisecondArray,
+    last_act: &'a TimestampMillisecondArray,
+    deactivated: &'a TimestampMillisecondArray,
+    created: &'a TimestampMillisecondArray,
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a RecordBatch) -> Self {
+        let s = |c: usize| batch.column(c).as_string::<i32>();
+        let t = |c: usize| batch.column(c).as_primitive::<TimestampMillisecondType>();
+        Columns {
+            kind: batch.column(col::KIND).as_primitive::<UInt8Type>(),
+            app: s(col::APP_INSTANCE_ID),
+            app_name: s(col::SSO_APP_NAME),
+            display: s(col::SSO_APP_DISPLAY_NAME),
+            app_id: s(col::SSO_APP_ID),
+            unique: s(col::UNIQUE_ID),
+            email: s(col::EMAIL),
+            user_id: s(col::USER_ID),
+            first: s(col::FIRST_NAME),
+            last: s(col::LAST_NAME),
+            occurred: t(col::OCCURRED_AT),
+            activated: t(col::ACTIVATED_AT),
+            last_act: t(col::LAST_ACTIVITY_AT),
+            deactivated: t(col::DEACTIVATED_AT),
+            created: t(col::APP_CREATED_AT),
+        }
+    }
 }
 
 fn value(a: &StringArray, row: usize) -> Option<&str> {

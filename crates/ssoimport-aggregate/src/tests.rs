@@ -505,3 +505,60 @@ fn a_value_offered_by_handle_ends_where_it_does_offered_by_string() {
         }
     }
 }
+
+#[test]
+fn rows_added_in_groups_equal_rows_added_one_at_a_time() {
+    // Sign-ins, assignments by user id, user and app records interleaved, every fifth row left out by the caller:
+    // the groups that `add` looks up ahead must change nothing.
+    let mut rng = Lcg(3);
+    let emails: Vec<String> = (0..60).map(|u| format!("u{u}@example.com")).collect();
+    let ids: Vec<String> = (0..60).map(|u| format!("00u{u}")).collect();
+    let apps: Vec<String> = (0..7).map(|a| format!("0oa{a}")).collect();
+    let times: Vec<String> = (0..500)
+        .map(|i| iso_millis(1_709_251_200_000 + i * 61_000))
+        .collect();
+    let rows: Vec<Row<'_>> = times
+        .iter()
+        .map(|time| {
+            let u = rng.below(60) as usize;
+            let app = &apps[rng.below(7) as usize];
+            match rng.below(10) {
+                0..6 => Row {
+                    user_id: Some(&ids[u]),
+                    ..sign_in(&emails[u], app, "App", time)
+                },
+                6..8 => Row {
+                    user_id: Some(&ids[u]),
+                    app_instance_id: Some(app),
+                    activated_at: Some(time),
+                    ..Row::new(RecordKind::Assignment)
+                },
+                8 => Row {
+                    user_id: Some(&ids[u]),
+                    email: (!u.is_multiple_of(4)).then_some(emails[u].as_str()),
+                    last_activity_at: Some(time),
+                    ..Row::new(RecordKind::User)
+                },
+                _ => Row {
+                    app_instance_id: Some(app),
+                    app_name: Some("App (new)"),
+                    app_created_at: Some(time),
+                    ..Row::new(RecordKind::App)
+                },
+            }
+        })
+        .collect();
+    let batch = normalized(&rows, UniqueIdSource::Email);
+    let take = |row: usize| row % 5 != 4;
+    let mut grouped = Aggregator::new(false);
+    grouped.add(&batch, take);
+    let mut single = Aggregator::new(false);
+    for row in 0..batch.num_rows() {
+        single.add(&batch.slice(row, 1), |_| take(row));
+    }
+    assert_eq!(grouped.sizes(), single.sizes());
+    let (grouped, single) = (grouped.finish(100), single.finish(100));
+    assert!(grouped.roster.rows() > 100 && !grouped.incomplete.is_empty());
+    assert_eq!(all_rows(&grouped), all_rows(&single));
+    assert_eq!(grouped.incomplete, single.incomplete);
+}
