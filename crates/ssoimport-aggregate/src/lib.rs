@@ -178,14 +178,15 @@ impl Aggregator {
     /// strings' hashes in `ahead`, so they are not computed again.
     fn warm(&self, ahead: &mut [Ahead<'_>]) {
         let strings = &self.strings;
-        let mut read = 0;
         for a in ahead.iter_mut() {
             if let Some((app, user, _)) = a.texts {
                 a.hashes = Some((strings.hash(app), strings.hash(user)));
             }
-            if let Some((_, user)) = a.hashes {
-                read ^= strings.warm_slot(user);
-            }
+        }
+        // Each step's reads in a loop of their own, so that they all go out before the first is waited for.
+        let mut read = 0;
+        for (_, user) in ahead.iter().filter_map(|a| a.hashes) {
+            read ^= strings.warm_slot(user);
         }
         intern::warm(read);
         for (_, user) in ahead.iter().filter_map(|a| a.hashes) {
@@ -203,9 +204,11 @@ impl Aggregator {
                 } else {
                     &self.roster
                 };
-                read ^= pairs.warm_slot(app, user);
                 *found = Some((pairs, app, user));
             }
+        }
+        for &(pairs, app, user) in found.iter().flatten() {
+            read ^= pairs.warm_slot(app, user);
         }
         intern::warm(read);
         let mut user_ids = [None; WARM_GROUP];
@@ -472,7 +475,7 @@ fn max_time(time: entry::Time, v: Option<i64>) -> entry::Time {
 
 /// Rows looked up together by [`Aggregator::warm`]: enough for their misses to overlap, few enough that what
 /// they read stays in the cache until they are added.
-const WARM_GROUP: usize = 16;
+const WARM_GROUP: usize = 32;
 
 /// What [`Aggregator::warm`] knows of a row before it is added.
 #[derive(Debug, Clone, Copy, Default)]
