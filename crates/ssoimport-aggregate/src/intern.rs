@@ -308,25 +308,17 @@ pub(crate) trait Keyed {
     fn key(&self) -> u64;
 }
 
-/// Rows in one vector, found through an index of (key, row) slots: the key is in the slot, so finding a row reads
-/// one slot rather than a control byte, a slot and the row (each a cache miss once the state outgrows the caches,
-/// as the roster's pairs do on large exports), and a growing index moves only the slots.
+/// Rows in one vector, found through an index of 8-byte slots: each holds the high half of its key's hash beside
+/// the row, so a lookup reads one slot and then only the row it is after (hashbrown's index reads a control byte
+/// first, each a cache miss once the state outgrows the caches, as the roster's pairs do on large exports), and a
+/// growing index moves only the slots.
 pub(crate) struct Table<T> {
     rows: Vec<T>,
-    /// Open addressing with linear probing, at most half full; a power of two long (or empty).
-    slots: Vec<Slot>,
+    /// Open addressing with linear probing, at most half full, a power of two long (or empty): the hash's high
+    /// 32 bits, then the row + 1; 0 when free.
+    slots: Vec<u64>,
     seed: u64,
 }
-
-/// A key and the row it finds; `row == EMPTY` for a free slot.
-#[derive(Clone, Copy)]
-struct Slot {
-    key: u64,
-    row: u32,
-}
-
-const EMPTY: u32 = u32::MAX;
-const FREE: Slot = Slot { key: 0, row: EMPTY };
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
@@ -352,15 +344,25 @@ fn mix(key: u64, seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The row a slot finds, if it is taken.
+fn slot_row(slot: u64) -> Option<usize> {
+    (slot as u32 as usize).checked_sub(1)
+}
+
 impl<T: Keyed> Table<T> {
-    /// The slot holding `key`, or the free slot where it would go. The index is never full, so the probe ends.
-    fn probe(&self, key: u64) -> usize {
+    /// The slot holding `key` (hashed to `hash`), or the free slot where it would go, and the row it holds. The
+    /// index is never full, so the probe ends.
+    fn probe(&self, key: u64, hash: u64) -> (usize, Option<usize>) {
         let mask = self.slots.len() - 1;
-        let mut at = mix(key, self.seed) as usize & mask;
+        let tag = hash >> 32;
+        let mut at = hash as usize & mask;
         loop {
             let slot = self.slots[at];
-            if slot.row == EMPTY || slot.key == key {
-                return at;
+            let Some(row) = slot_row(slot) else {
+                return (at, None);
+            };
+            if slot >> 32 == tag && self.rows[row].key() == key {
+                return (at, Some(row));
             }
             at = (at + 1) & mask;
         }
@@ -371,7 +373,8 @@ impl<T: Keyed> Table<T> {
         let mask = self.slots.len().wrapping_sub(1);
         self.slots
             .get(mix(key, self.seed) as usize & mask)
-            .map_or(0, |slot| slot.key)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The index of the row with `key`.
@@ -379,8 +382,7 @@ impl<T: Keyed> Table<T> {
         if self.slots.is_empty() {
             return None;
         }
-        let slot = self.slots[self.probe(key)];
-        (slot.row != EMPTY).then_some(slot.row as usize)
+        self.probe(key, mix(key, self.seed)).1
     }
 
     /// The index of the row with `key`, made by `make` if missing.
@@ -388,29 +390,32 @@ impl<T: Keyed> Table<T> {
         if (self.rows.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let at = self.probe(key);
-        if self.slots[at].row != EMPTY {
-            return self.slots[at].row as usize;
-        }
+        let hash = mix(key, self.seed);
+        let at = match self.probe(key, hash) {
+            (_, Some(row)) => return row,
+            (at, None) => at,
+        };
         let i = self.rows.len();
-        // Four billion rows would need hundreds of gigabytes first (and `EMPTY` is not a row).
-        let row = u32::try_from(i)
-            .ok()
-            .filter(|&r| r != EMPTY)
-            .expect("fewer than 2^32 - 1 rows");
+        // Four billion rows would need hundreds of gigabytes first.
+        let slot = u32::try_from(i + 1).expect("fewer than 2^32 - 1 rows");
         self.rows.push(make());
-        self.slots[at] = Slot { key, row };
+        self.slots[at] = hash >> 32 << 32 | u64::from(slot);
         i
     }
 
     /// Doubles the index (at least 16 slots) and puts every row back in it.
     fn grow(&mut self) {
         let len = (self.slots.len() * 2).max(16);
-        self.slots = vec![FREE; len];
+        self.slots = vec![0; len];
+        let mask = len - 1;
         for (i, row) in self.rows.iter().enumerate() {
-            let key = row.key();
-            let at = self.probe(key);
-            self.slots[at] = Slot { key, row: i as u32 };
+            let hash = mix(row.key(), self.seed);
+            let mut at = hash as usize & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            // Rows are fewer than 2^32 - 1 (`find_or_insert`).
+            self.slots[at] = hash >> 32 << 32 | (i as u64 + 1);
         }
     }
 
