@@ -225,9 +225,9 @@ impl Wide {
 /// A roster entry as held: 64 bytes. The texts share one time, that of the latest, which is nearly always the
 /// entry's last activity (a sign-in is seen at the time it happened) or else its activation, so it is not stored
 /// again; where it is neither, and for a text seen last at an earlier time (its record lacked the others, or it
-/// lost a tie), the times are in [`Pairs`]'s `own` map. Aligned so that an entry is one cache line, not two.
+/// lost a tie), the times are in [`Pairs`]'s `own` map. (Aligned to a cache line, an entry would cost no time
+/// that a paired run could see, and a growing vector of them would be copied rather than remapped.)
 #[derive(Debug, Clone)]
-#[repr(align(64))]
 pub(crate) struct Pair {
     /// Activated, last activity, deactivated.
     times: [Time; 3],

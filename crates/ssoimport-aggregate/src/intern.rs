@@ -23,8 +23,8 @@ impl Sym {
     }
 
     fn at_start(start: usize) -> Sym {
-        // 32 GiB of distinct strings would need far more memory than the aggregation's users and apps ever take.
-        let n = u32::try_from(start / ALIGN + 1).expect("fewer than 32 GiB of distinct strings");
+        // 16 GiB of distinct strings would need far more memory than the aggregation's users and apps ever take.
+        let n = u32::try_from(start / ALIGN + 1).expect("fewer than 16 GiB of distinct strings");
         Sym(NonZeroU32::new(n).expect("start / ALIGN + 1 is not zero"))
     }
 
@@ -55,17 +55,19 @@ pub(crate) fn warm(read: u64) {
 }
 
 /// Records start at multiples of this many bytes.
-const ALIGN: usize = 8;
-/// A record's head: the string's length in bytes, seven bits a byte, most significant first. Every byte is ASCII,
-/// so the text stays UTF-8; five of them count up to 32 GiB.
-const HEAD: usize = 5;
+const ALIGN: usize = 4;
+/// A record's head: a string shorter than [`LONG`] bytes has its length in one byte; a longer one has [`LONG`],
+/// then its length in five bytes of seven bits, most significant first (up to 32 GiB). Every byte is ASCII, so the
+/// text stays UTF-8.
+const LONG: u8 = 0x7f;
+const LONG_DIGITS: usize = 5;
 
 /// Strings back to back in one buffer, each after its length: a handle finds its string's length and bytes in the
 /// same place (one cache miss, not one for an offsets table and another for the bytes), and no string has an
-/// allocation of its own.
+/// allocation of its own. A string shorter than 127 bytes costs one byte of head and at most three of padding.
 #[derive(Default)]
 pub(crate) struct Strings {
-    /// Records: [`HEAD`], the string, NUL padding up to a multiple of [`ALIGN`].
+    /// Records: the head, the string, NUL padding up to a multiple of [`ALIGN`].
     text: String,
     count: usize,
 }
@@ -74,18 +76,28 @@ impl Strings {
     /// Where the string of `sym` lies in `text`.
     fn span(&self, sym: Sym) -> std::ops::Range<usize> {
         let start = sym.start();
-        let head = &self.text.as_bytes()[start..start + HEAD];
-        let len = head.iter().fold(0usize, |len, &b| len << 7 | usize::from(b));
-        start + HEAD..start + HEAD + len
+        let bytes = self.text.as_bytes();
+        let first = bytes[start];
+        if first < LONG {
+            return start + 1..start + 1 + usize::from(first);
+        }
+        let digits = &bytes[start + 1..start + 1 + LONG_DIGITS];
+        let len = digits.iter().fold(0usize, |len, &b| len << 7 | usize::from(b));
+        start + 1 + LONG_DIGITS..start + 1 + LONG_DIGITS + len
     }
 
     /// Adds `s` as a new record.
     fn push(&mut self, s: &str) -> Sym {
         let start = self.text.len();
         let sym = Sym::at_start(start);
-        assert!(s.len() < 1 << (7 * HEAD), "a string shorter than 32 GiB");
-        for shift in (0..HEAD).rev() {
-            self.text.push(char::from((s.len() >> (7 * shift)) as u8 & 0x7f));
+        if s.len() < usize::from(LONG) {
+            self.text.push(char::from(s.len() as u8));
+        } else {
+            assert!(s.len() < 1 << (7 * LONG_DIGITS), "a string shorter than 32 GiB");
+            self.text.push(char::from(LONG));
+            for shift in (0..LONG_DIGITS).rev() {
+                self.text.push(char::from((s.len() >> (7 * shift)) as u8 & 0x7f));
+            }
         }
         self.text.push_str(s);
         while !self.text.len().is_multiple_of(ALIGN) {
@@ -134,14 +146,27 @@ impl Strings {
 
     /// The rank of every handle's string in byte order, for sorting by string without comparing strings again.
     pub(crate) fn ranks(&self) -> Ranks {
-        let mut order: Vec<Sym> = self.syms().collect();
+        let units = self.text.len() / ALIGN;
+        let mut starts = vec![0u64; units.div_ceil(64)];
+        let mut order: Vec<Sym> = Vec::with_capacity(self.count);
+        for sym in self.syms() {
+            starts[sym.unit() / 64] |= 1 << (sym.unit() % 64);
+            order.push(sym);
+        }
+        let mut before = Vec::with_capacity(starts.len());
+        let mut seen = 0u32;
+        for word in &starts {
+            before.push(seen);
+            seen += word.count_ones();
+        }
+        let places = Places { starts, before };
         order.sort_unstable_by(|&a, &b| self.get(a).cmp(self.get(b)));
-        let mut ranks = vec![0u32; self.text.len() / ALIGN];
+        let mut ranks = vec![0u32; order.len()];
         for (rank, &sym) in order.iter().enumerate() {
             // No more strings than handles, which are u32.
-            ranks[sym.unit()] = rank as u32;
+            ranks[places.of(sym)] = rank as u32;
         }
-        Ranks(ranks)
+        Ranks { places, ranks }
     }
 }
 
@@ -154,19 +179,116 @@ impl std::fmt::Debug for Strings {
     }
 }
 
-/// The high 32 bits of the string's hash: where its slot is, and a tag that rules out most other strings without
-/// reading them.
-fn hash_str(s: &str, seed: u64) -> u32 {
-    (xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), seed) >> 32) as u32
+/// Which units of [`Strings`]'s text start a record, to number the records densely: a bit per unit and the count
+/// of records before each 64 of them, about a thirtieth of the text.
+struct Places {
+    starts: Vec<u64>,
+    before: Vec<u32>,
+}
+
+impl Places {
+    /// The number of the record of `sym`, counted from 0 in the order they were added.
+    fn of(&self, sym: Sym) -> usize {
+        let (word, bit) = (sym.unit() / 64, sym.unit() % 64);
+        let below = self.starts[word] & ((1u64 << bit) - 1);
+        self.before[word] as usize + below.count_ones() as usize
+    }
+}
+
+fn hash_str(s: &str, seed: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), seed)
+}
+
+/// Eight slots, one cache line.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct Line([u64; LINE]);
+
+const LINE: usize = 8;
+
+/// An index of 32-bit values (handles, rows + 1; never 0) by a 64-bit hash: open addressing over cache lines of
+/// eight 8-byte slots, each slot the hash's high half beside the value (0 when free). A lookup reads the line the
+/// hash picks, and the next only when that one is full, then confirms a slot whose half-hash agrees on what the
+/// value names; it finds what it is after in one line nearly always, up to seven eighths full (as linear probing
+/// one slot at a time would not). Growing places each slot by its half-hash, without reading what it names.
+#[derive(Default)]
+struct Index {
+    lines: Vec<Line>,
+    len: usize,
+}
+
+impl Index {
+    /// The line `hash` starts at (the index has lines).
+    fn home(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & (self.lines.len() - 1)
+    }
+
+    /// The value whose half-hash is `hash`'s and that `is`, or where it would go (line, slot).
+    fn find(&self, hash: u64, is: impl Fn(u32) -> bool) -> Result<u32, (usize, usize)> {
+        let tag = hash >> 32;
+        let mask = self.lines.len() - 1;
+        let mut line = self.home(hash);
+        loop {
+            for (i, &slot) in self.lines[line].0.iter().enumerate() {
+                if slot == 0 {
+                    return Err((line, i));
+                }
+                if slot >> 32 == tag && is(slot as u32) {
+                    return Ok(slot as u32);
+                }
+            }
+            line = (line + 1) & mask;
+        }
+    }
+
+    /// Whether one more value would make the index more than seven eighths full (or it has no lines).
+    fn full(&self) -> bool {
+        (self.len + 1) * 8 > self.lines.len() * LINE * 7
+    }
+
+    /// Puts `value` where [`Index::find`] said it would go.
+    fn put(&mut self, (line, i): (usize, usize), hash: u64, value: u32) {
+        self.lines[line].0[i] = hash >> 32 << 32 | u64::from(value);
+        self.len += 1;
+    }
+
+    /// Doubles the lines (at least two).
+    fn grow(&mut self) {
+        let len = (self.lines.len() * 2).max(2);
+        let old = std::mem::replace(&mut self.lines, vec![Line::default(); len]);
+        let mask = len - 1;
+        for slot in old.iter().flat_map(|line| line.0).filter(|&slot| slot != 0) {
+            let mut line = (slot >> 32) as usize & mask;
+            loop {
+                if let Some(free) = self.lines[line].0.iter_mut().find(|s| **s == 0) {
+                    *free = slot;
+                    break;
+                }
+                line = (line + 1) & mask;
+            }
+        }
+    }
+
+    /// Reads the line a lookup of `hash` reads first (see [`warm`]), and returns the first value in it whose
+    /// half-hash is `hash`'s.
+    fn warm(&self, hash: u64) -> (u64, Option<u32>) {
+        let Some(line) = self
+            .lines
+            .get((hash >> 32) as usize & self.lines.len().wrapping_sub(1))
+        else {
+            return (0, None);
+        };
+        let tag = hash >> 32;
+        let found = line.0.iter().find(|&&slot| slot != 0 && slot >> 32 == tag);
+        (line.0[0], found.map(|&slot| slot as u32))
+    }
 }
 
 /// Each distinct string once, found by its text.
 pub(crate) struct Interner {
     strings: Strings,
-    /// Open addressing with linear probing, at most half full, a power of two long (or empty): each slot is the
-    /// hash of a string (high 32 bits) and its handle (low 32), or 0 when free. A lookup reads one slot and, when
-    /// the hashes agree, the string; growing needs neither.
-    slots: Vec<u64>,
+    /// Handles, by the string's hash.
+    index: Index,
     seed: u64,
 }
 
@@ -174,7 +296,7 @@ impl Default for Interner {
     fn default() -> Self {
         Interner {
             strings: Strings::default(),
-            slots: Vec::new(),
+            index: Index::default(),
             seed: random_seed(),
         }
     }
@@ -187,58 +309,37 @@ impl std::fmt::Debug for Interner {
 }
 
 impl Interner {
-    /// The slot holding `s` (hashed to `hash`), or the free slot where it would go.
-    fn probe(&self, s: &str, hash: u32) -> (usize, Option<Sym>) {
-        let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            let Some(sym) = Sym::from_raw(slot as u32) else {
-                return (at, None);
-            };
-            if (slot >> 32) as u32 == hash && self.strings.holds(sym, s) {
-                return (at, Some(sym));
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
     /// The handle of `s`, adding it if new.
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
         self.intern_hashed(s, self.hash(s))
     }
 
     /// The hash [`Interner::intern_hashed`] takes for `s`.
-    pub(crate) fn hash(&self, s: &str) -> u32 {
+    pub(crate) fn hash(&self, s: &str) -> u64 {
         hash_str(s, self.seed)
     }
 
-    /// [`Interner::intern`] of `s`, whose [`Interner::hash`] is `hash`.
-    pub(crate) fn intern_hashed(&mut self, s: &str, hash: u32) -> Sym {
-        if (self.strings.count + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        match self.probe(s, hash) {
-            (_, Some(sym)) => sym,
-            (at, None) => {
-                let sym = self.strings.push(s);
-                self.slots[at] = u64::from(hash) << 32 | sym.key();
-                sym
-            }
-        }
+    /// The handle of `s` in `index`, or where it would go.
+    fn lookup(strings: &Strings, index: &Index, s: &str, hash: u64) -> Result<Sym, (usize, usize)> {
+        index
+            .find(hash, |raw| {
+                Sym::from_raw(raw).is_some_and(|sym| strings.holds(sym, s))
+            })
+            .map(|raw| Sym::from_raw(raw).expect("the index holds no 0"))
     }
 
-    /// Doubles the slots (at least 16), placing each by the hash it keeps.
-    fn grow(&mut self) {
-        let len = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![0; len]);
-        let mask = len - 1;
-        for slot in old.into_iter().filter(|&slot| slot as u32 != 0) {
-            let mut at = (slot >> 32) as usize & mask;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
+    /// [`Interner::intern`] of `s`, whose [`Interner::hash`] is `hash`.
+    pub(crate) fn intern_hashed(&mut self, s: &str, hash: u64) -> Sym {
+        if self.index.full() {
+            self.index.grow();
+        }
+        match Self::lookup(&self.strings, &self.index, s, hash) {
+            Ok(sym) => sym,
+            Err(at) => {
+                let sym = self.strings.push(s);
+                self.index.put(at, hash, sym.0.get());
+                sym
             }
-            self.slots[at] = slot;
         }
     }
 
@@ -249,26 +350,24 @@ impl Interner {
     }
 
     /// The handle of `s`, whose [`Interner::hash`] is `hash`, if interned.
-    pub(crate) fn find_hashed(&self, s: &str, hash: u32) -> Option<Sym> {
-        if self.slots.is_empty() {
+    pub(crate) fn find_hashed(&self, s: &str, hash: u64) -> Option<Sym> {
+        if self.index.lines.is_empty() {
             return None;
         }
-        self.probe(s, hash).1
+        Self::lookup(&self.strings, &self.index, s, hash).ok()
     }
 
-    /// Reads the first slot a lookup of `hash` reads, so that it is in the cache by then (see [`warm`]).
-    pub(crate) fn warm_slot(&self, hash: u32) -> u64 {
-        let mask = self.slots.len().wrapping_sub(1);
-        self.slots.get(hash as usize & mask).copied().unwrap_or(0)
+    /// Reads the line a lookup of `hash` reads first, so that it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_slot(&self, hash: u64) -> u64 {
+        self.index.warm(hash).0
     }
 
-    /// Reads the record of the string in the first slot a lookup of `hash` reads, if its hash is `hash`, so that
-    /// it is in the cache by then (see [`warm`]).
-    pub(crate) fn warm_record(&self, hash: u32) -> u64 {
-        let slot = self.warm_slot(hash);
-        match Sym::from_raw(slot as u32) {
-            Some(sym) if (slot >> 32) as u32 == hash => self.strings.warm_record(sym),
-            _ => 0,
+    /// Reads the record of the first string in the line a lookup of `hash` reads first whose half-hash is
+    /// `hash`'s, so that it is in the cache by then (see [`warm`]).
+    pub(crate) fn warm_record(&self, hash: u64) -> u64 {
+        match self.index.warm(hash).1.and_then(Sym::from_raw) {
+            Some(sym) => self.strings.warm_record(sym),
+            None => 0,
         }
     }
 
@@ -289,12 +388,16 @@ impl Interner {
 }
 
 /// Ranks of interned strings in byte order; the strings are distinct, so no two handles share a rank.
-pub(crate) struct Ranks(Vec<u32>);
+pub(crate) struct Ranks {
+    places: Places,
+    /// By record number.
+    ranks: Vec<u32>,
+}
 
 impl Ranks {
     /// The rank of a handle's string.
     pub(crate) fn of(&self, sym: Sym) -> u32 {
-        self.0[sym.unit()]
+        self.ranks[self.places.of(sym)]
     }
 
     /// A sort key ordering by `first`'s string, then `second`'s.
@@ -308,15 +411,13 @@ pub(crate) trait Keyed {
     fn key(&self) -> u64;
 }
 
-/// Rows in one vector, found through an index of 8-byte slots: each holds the high half of its key's hash beside
-/// the row, so a lookup reads one slot and then only the row it is after (hashbrown's index reads a control byte
-/// first, each a cache miss once the state outgrows the caches, as the roster's pairs do on large exports), and a
-/// growing index moves only the slots.
+/// Rows in one vector, found through an [`Index`]: a lookup reads one line of the index and then only the row it
+/// is after (hashbrown's index reads a control byte, a slot and the row, each a cache miss once the state outgrows
+/// the caches, as the roster's pairs do on large exports), and a growing index moves only its slots.
 pub(crate) struct Table<T> {
     rows: Vec<T>,
-    /// Open addressing with linear probing, at most half full, a power of two long (or empty): the hash's high
-    /// 32 bits, then the row + 1; 0 when free.
-    slots: Vec<u64>,
+    /// Row + 1, by the key's hash.
+    index: Index,
     seed: u64,
 }
 
@@ -324,7 +425,7 @@ impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             rows: Vec::new(),
-            slots: Vec::new(),
+            index: Index::default(),
             seed: random_seed(),
         }
     }
@@ -344,79 +445,43 @@ fn mix(key: u64, seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The row a slot finds, if it is taken.
-fn slot_row(slot: u64) -> Option<usize> {
-    (slot as u32 as usize).checked_sub(1)
-}
-
 impl<T: Keyed> Table<T> {
-    /// The slot holding `key` (hashed to `hash`), or the free slot where it would go, and the row it holds. The
-    /// index is never full, so the probe ends.
-    fn probe(&self, key: u64, hash: u64) -> (usize, Option<usize>) {
-        let mask = self.slots.len() - 1;
-        let tag = hash >> 32;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            let Some(row) = slot_row(slot) else {
-                return (at, None);
-            };
-            if slot >> 32 == tag && self.rows[row].key() == key {
-                return (at, Some(row));
-            }
-            at = (at + 1) & mask;
-        }
+    /// The row with `key` (hashed to `hash`), or where it would go in the index.
+    fn lookup(&self, key: u64, hash: u64) -> Result<usize, (usize, usize)> {
+        self.index
+            .find(hash, |slot| self.rows[slot as usize - 1].key() == key)
+            .map(|slot| slot as usize - 1)
     }
 
-    /// Reads the first slot a lookup of `key` reads, so that it is in the cache by then (see [`warm`]).
+    /// Reads the line a lookup of `key` reads first, so that it is in the cache by then (see [`warm`]).
     pub(crate) fn warm_slot(&self, key: u64) -> u64 {
-        let mask = self.slots.len().wrapping_sub(1);
-        self.slots
-            .get(mix(key, self.seed) as usize & mask)
-            .copied()
-            .unwrap_or(0)
+        self.index.warm(mix(key, self.seed)).0
     }
 
     /// The index of the row with `key`.
     pub(crate) fn find(&self, key: u64) -> Option<usize> {
-        if self.slots.is_empty() {
+        if self.index.lines.is_empty() {
             return None;
         }
-        self.probe(key, mix(key, self.seed)).1
+        self.lookup(key, mix(key, self.seed)).ok()
     }
 
     /// The index of the row with `key`, made by `make` if missing.
     pub(crate) fn find_or_insert(&mut self, key: u64, make: impl FnOnce() -> T) -> usize {
-        if (self.rows.len() + 1) * 2 > self.slots.len() {
-            self.grow();
+        if self.index.full() {
+            self.index.grow();
         }
         let hash = mix(key, self.seed);
-        let at = match self.probe(key, hash) {
-            (_, Some(row)) => return row,
-            (at, None) => at,
+        let at = match self.lookup(key, hash) {
+            Ok(row) => return row,
+            Err(at) => at,
         };
         let i = self.rows.len();
         // Four billion rows would need hundreds of gigabytes first.
         let slot = u32::try_from(i + 1).expect("fewer than 2^32 - 1 rows");
         self.rows.push(make());
-        self.slots[at] = hash >> 32 << 32 | u64::from(slot);
+        self.index.put(at, hash, slot);
         i
-    }
-
-    /// Doubles the index (at least 16 slots) and puts every row back in it.
-    fn grow(&mut self) {
-        let len = (self.slots.len() * 2).max(16);
-        self.slots = vec![0; len];
-        let mask = len - 1;
-        for (i, row) in self.rows.iter().enumerate() {
-            let hash = mix(row.key(), self.seed);
-            let mut at = hash as usize & mask;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            // Rows are fewer than 2^32 - 1 (`find_or_insert`).
-            self.slots[at] = hash >> 32 << 32 | (i as u64 + 1);
-        }
     }
 
     pub(crate) fn rows(&self) -> &[T] {
@@ -452,6 +517,8 @@ mod tests {
             "ünïcödé",
             &"x".repeat(200),
             &"y".repeat(20_000),
+            &"v".repeat(126),
+            &"w".repeat(127),
         ];
         let syms: Vec<Sym> = words.iter().map(|w| strings.push(w)).collect();
         for (w, &s) in words.iter().zip(&syms) {
@@ -459,9 +526,17 @@ mod tests {
             assert_eq!(s.start() % ALIGN, 0);
         }
         assert_eq!(strings.syms().collect::<Vec<_>>(), syms);
-        // 20,000 = 1·2^14 + 28·2^7 + 32: the head's bytes are those digits in base 128.
-        let head = &strings.text.as_bytes()[syms[6].start()..syms[6].start() + HEAD];
-        assert_eq!(head, [0, 0, 1, 28, 32]);
+        // Below 127 bytes, the length is the head; 20,000 = 1·2^14 + 28·2^7 + 32 follows the mark in base 128.
+        let head = |i: usize, len: usize| &strings.text.as_bytes()[syms[i].start()..syms[i].start() + len];
+        assert_eq!(head(4, 1), [11]);
+        assert_eq!(head(6, 6), [LONG, 0, 0, 1, 28, 32]);
+        assert_eq!(head(7, 1), [126]);
+        assert_eq!(head(8, 6), [LONG, 0, 0, 0, 0, 127]);
+        // Record numbers, as `ranks` counts them.
+        let ranks = strings.ranks();
+        for (i, &s) in syms.iter().enumerate() {
+            assert_eq!(ranks.places.of(s), i);
+        }
     }
 
     #[test]

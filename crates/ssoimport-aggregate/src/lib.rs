@@ -484,7 +484,7 @@ struct Ahead<'a> {
     /// The app, the user and whether the user is named by id alone, for a row that names a pair.
     texts: Option<(&'a str, &'a str, bool)>,
     /// The app's and the user's [`Interner::hash`].
-    hashes: Option<(u32, u32)>,
+    hashes: Option<(u64, u64)>,
 }
 
 /// The user of a pair: the unique id, else the user id alone (`true`), to be joined with a user list.

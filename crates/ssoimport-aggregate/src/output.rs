@@ -12,10 +12,8 @@ use ssoimport_schema::Task;
 use crate::entry::{APP_ID, APP_NAME, AppEntry, EMAIL, FIRST_NAME, LAST_NAME, Pair, Time};
 use crate::intern::{Ranks, Strings, Sym, Table};
 
-/// A complete roster row, in handles, with its place in the output order. Aligned as a [`Pair`] is, so that the
-/// rows take the pairs' memory.
+/// A complete roster row, in handles, with its place in the output order.
 #[derive(Debug)]
-#[repr(align(64))]
 pub(crate) struct Row {
     /// The ranks of the app's and the user's strings.
     order: u64,
