@@ -108,10 +108,17 @@ struct LineStream {
 }
 
 struct OpenPart {
-    /// Header and deflate bytes so far.
+    /// The temporary file the part is written to, and its path; removed if the part is dropped unfinished (a
+    /// failed write, an aborted run), so that no half-written part is left behind.
+    file: File,
+    tmp: PathBuf,
+    finished: bool,
+    /// Bytes in `file`.
+    written: u64,
+    /// Header and deflate bytes not yet in `file`.
     bytes: Vec<u8>,
-    /// MD5 of `bytes[..hashed]`: a part is hashed as it grows, while its bytes are in cache, rather than all at
-    /// once when sealed (which, for the last part of a task, held up the end of a run).
+    /// MD5 of the part up to `bytes[..hashed]`: a part is hashed as it grows, while its bytes are in cache, rather
+    /// than all at once when sealed (which, for the last part of a task, held up the end of a run).
     md5: Md5,
     hashed: usize,
     crc: crc32fast::Hasher,
@@ -120,11 +127,20 @@ struct OpenPart {
     stream: Option<LineStream>,
 }
 
+/// Bytes of a part held before they go to its file: a part is written as it grows, so that sealing it writes little
+/// (writing 10 MB at once held up the whole pipeline behind it) and no part is held whole in memory.
+const SPILL_BYTES: usize = 1 << 20;
+
 impl OpenPart {
-    fn new() -> Self {
-        let mut bytes = Vec::with_capacity(1 << 20);
+    fn create(tmp: PathBuf) -> Result<Self, EncodeError> {
+        let file = File::create(&tmp).map_err(|source| io_err(&tmp, source))?;
+        let mut bytes = Vec::with_capacity(SPILL_BYTES + (SPILL_BYTES >> 2));
         bytes.extend_from_slice(&GZIP_HEADER);
-        OpenPart {
+        Ok(OpenPart {
+            file,
+            tmp,
+            finished: false,
+            written: 0,
             bytes,
             md5: Md5::new(),
             hashed: 0,
@@ -132,7 +148,12 @@ impl OpenPart {
             len: 0,
             rows: 0,
             stream: None,
-        }
+        })
+    }
+
+    /// The part's compressed size so far.
+    fn size(&self) -> u64 {
+        self.written + self.bytes.len() as u64
     }
 
     /// Ends the line stream (if any) on a byte boundary so a segment can follow.
@@ -148,16 +169,42 @@ impl OpenPart {
         self.hashed = self.bytes.len();
     }
 
-    /// The finished part's bytes, rows and MD5.
-    fn finish(mut self) -> (Vec<u8>, u64, String) {
+    /// Writes the held bytes to the file once there are `spill_at` of them (all of them if 0).
+    fn spill(&mut self, spill_at: usize) -> Result<(), EncodeError> {
+        if self.bytes.len() < spill_at.max(1) {
+            return Ok(());
+        }
+        self.hash_new_bytes();
+        self.file
+            .write_all(&self.bytes)
+            .map_err(|source| io_err(&self.tmp, source))?;
+        self.written += self.bytes.len() as u64;
+        self.bytes.clear();
+        self.hashed = 0;
+        Ok(())
+    }
+
+    /// Ends the part, writes the rest of it and syncs the file: its size, rows, MD5 and temporary path.
+    fn finish(mut self) -> Result<(u64, u64, String, PathBuf), EncodeError> {
         self.flush_stream();
         self.bytes.extend_from_slice(&FINAL_BLOCK);
         let crc = std::mem::take(&mut self.crc).finalize();
         self.bytes.extend_from_slice(&crc.to_le_bytes());
         self.bytes.extend_from_slice(&(self.len as u32).to_le_bytes());
-        self.hash_new_bytes();
-        let md5 = hex(&self.md5.finalize());
-        (self.bytes, self.rows, md5)
+        self.spill(0)?;
+        self.file.sync_all().map_err(|source| io_err(&self.tmp, source))?;
+        // The caller renames the file, or removes it if that fails.
+        self.finished = true;
+        let md5 = hex(&std::mem::replace(&mut self.md5, Md5::new()).finalize());
+        Ok((self.written, self.rows, md5, std::mem::take(&mut self.tmp)))
+    }
+}
+
+impl Drop for OpenPart {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -172,6 +219,8 @@ pub struct PartWriter {
     open: Option<OpenPart>,
     parts: Vec<PartInfo>,
     rows: u64,
+    /// [`SPILL_BYTES`], smaller in tests.
+    spill_at: usize,
 }
 
 impl PartWriter {
@@ -196,7 +245,24 @@ impl PartWriter {
             open: None,
             parts: Vec::new(),
             rows: 0,
+            spill_at: SPILL_BYTES,
         })
+    }
+
+    /// The path of the next part, sealed or temporary.
+    fn next_path(&self, tmp: bool) -> (String, PathBuf) {
+        let relative = format!("{}/part-{:05}.jsonl.gz", self.task.name(), self.parts.len());
+        let path = self.out_dir.join(&relative);
+        let path = if tmp { path.with_extension("gz.tmp") } else { path };
+        (relative, path)
+    }
+
+    /// The open part, opened if none is.
+    fn open_part(&mut self) -> Result<&mut OpenPart, EncodeError> {
+        if self.open.is_none() {
+            self.open = Some(OpenPart::create(self.next_path(true).1)?);
+        }
+        Ok(self.open.as_mut().expect("opened above"))
     }
 
     /// The task written.
@@ -226,28 +292,26 @@ impl PartWriter {
         let mut sealed = None;
         if let Some(part) = &mut self.open {
             let pending = part.stream.as_ref().map_or(0, |s| s.pending);
-            if part.bytes.len() as u64 + pending_bound(pending + len) + FINISH_OVERHEAD > cap {
+            if part.size() + pending_bound(pending + len) + FINISH_OVERHEAD > cap {
                 // Learn the true compressed size before deciding; this happens only near the end of a part.
                 if let Some(stream) = &mut part.stream {
                     deflate_into(&mut stream.compress, &[], &mut part.bytes, FlushCompress::Sync);
                     stream.pending = 0;
                 }
-                if part.bytes.len() as u64 + pending_bound(len) + FINISH_OVERHEAD > cap {
+                if part.size() + pending_bound(len) + FINISH_OVERHEAD > cap {
                     sealed = Some(self.seal()?);
                 }
             }
         }
-        if self.open.is_none() {
-            if GZIP_HEADER.len() as u64 + pending_bound(len) + FINISH_OVERHEAD > cap {
-                return Err(EncodeError::RowTooLarge {
-                    bytes: line.len(),
-                    cap,
-                });
-            }
-            self.open = Some(OpenPart::new());
+        if self.open.is_none() && GZIP_HEADER.len() as u64 + pending_bound(len) + FINISH_OVERHEAD > cap {
+            return Err(EncodeError::RowTooLarge {
+                bytes: line.len(),
+                cap,
+            });
         }
         let level = self.options.gzip_level;
-        let part = self.open.as_mut().expect("opened above");
+        let spill_at = self.spill_at;
+        let part = self.open_part()?;
         let stream = part.stream.get_or_insert_with(|| LineStream {
             compress: Compress::new(Compression::new(level), false),
             pending: 0,
@@ -257,6 +321,7 @@ impl PartWriter {
         part.crc.update(line);
         part.len += len;
         part.rows += 1;
+        part.spill(spill_at)?;
         self.rows += 1;
         Ok(sealed)
     }
@@ -278,7 +343,7 @@ impl PartWriter {
         }
         if let Some(part) = &mut self.open {
             part.flush_stream();
-            if part.bytes.len() as u64 + need > cap {
+            if part.size() + need > cap {
                 sealed.push(self.seal()?);
             }
         }
@@ -291,33 +356,38 @@ impl PartWriter {
             }
             return Ok(sealed);
         }
-        let part = self.open.get_or_insert_with(OpenPart::new);
+        let spill_at = self.spill_at;
+        let part = self.open_part()?;
         part.bytes.extend_from_slice(&segment.deflate);
         part.hash_new_bytes();
         part.crc.combine(&segment.crc);
         part.len += segment.len;
         part.rows += segment.rows;
+        part.spill(spill_at)?;
         self.rows += segment.rows;
         Ok(sealed)
     }
 
     fn seal(&mut self) -> Result<PartInfo, EncodeError> {
         let part = self.open.take().expect("a part is open");
-        let (bytes, rows, md5) = part.finish();
-        let index = self.parts.len();
-        let relative = format!("{}/part-{index:05}.jsonl.gz", self.task.name());
-        let path = self.out_dir.join(&relative);
-        let tmp = path.with_extension("gz.tmp");
-        if let Err(e) = write_durably(&tmp, &bytes) {
-            // Leave no half-written part behind (a full disk, say).
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
-        fs::rename(&tmp, &path).map_err(|source| io_err(&path, source))?;
+        let tmp = part.tmp.clone();
+        let (relative, path) = self.next_path(false);
+        let sealed = part.finish().and_then(|(bytes, rows, md5, tmp)| {
+            fs::rename(&tmp, &path).map_err(|source| io_err(&path, source))?;
+            Ok((bytes, rows, md5))
+        });
+        let (bytes, rows, md5) = match sealed {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                // Leave no half-written part behind (a full disk, say).
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
         let info = PartInfo {
             path: relative,
             rows,
-            bytes: bytes.len() as u64,
+            bytes,
             md5,
         };
         self.parts.push(info.clone());
@@ -336,12 +406,6 @@ impl PartWriter {
             parts: self.parts,
         })
     }
-}
-
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), EncodeError> {
-    let mut file = File::create(path).map_err(|source| io_err(path, source))?;
-    file.write_all(bytes).map_err(|source| io_err(path, source))?;
-    file.sync_all().map_err(|source| io_err(path, source))
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> EncodeError {
@@ -545,12 +609,25 @@ mod tests {
 
     #[test]
     fn segments_and_lines_mix_into_valid_parts_with_the_same_content() {
+        // Parts held whole until sealed, written after every line or segment, or every few hundred bytes: the
+        // same files.
+        let files: Vec<Vec<Vec<u8>>> = [SPILL_BYTES, 1, 700]
+            .into_iter()
+            .map(segments_and_lines_mixed)
+            .collect();
+        assert_eq!(files[0], files[1]);
+        assert_eq!(files[0], files[2]);
+    }
+
+    /// The parts of a mix of segments and lines, checked, written with `spill_at`.
+    fn segments_and_lines_mixed(spill_at: usize) -> Vec<Vec<u8>> {
         let dir = tempfile::tempdir().unwrap();
         let options = PartOptions {
             max_part_bytes: 10_000,
             gzip_level: 6,
         };
         let mut w = PartWriter::create(dir.path(), Task::SsoApplicationUsage, options).unwrap();
+        w.spill_at = spill_at;
         let mut expected = Vec::new();
         for chunk in 0..40 {
             let mut lines = Vec::new();
@@ -585,6 +662,26 @@ mod tests {
         }
         assert_eq!(all, expected);
         assert_eq!(out.rows, expected.iter().filter(|&&b| b == b'\n').count() as u64);
+        out.parts
+            .iter()
+            .map(|p| fs::read(dir.path().join(&p.path)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_part_left_unfinished_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w =
+            PartWriter::create(dir.path(), Task::SsoApplicationUsage, PartOptions::default()).unwrap();
+        w.spill_at = 1;
+        for i in 0..100 {
+            w.write_line(&line(i)).unwrap();
+        }
+        let task_dir = dir.path().join(Task::SsoApplicationUsage.name());
+        let files = || fs::read_dir(&task_dir).unwrap().count();
+        assert_eq!(files(), 1, "the open part is written as it grows");
+        drop(w);
+        assert_eq!(files(), 0);
     }
 
     #[test]
