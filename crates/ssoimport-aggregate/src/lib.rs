@@ -4,8 +4,9 @@
 //!
 //! State grows with the number of distinct (app, user) pairs, apps and users, never with the number of events.
 //! Each distinct string (id, name, email) is held once and the entries refer to it by a 4-byte handle, so a pair
-//! costs some 80-100 bytes (its 64-byte entry and 16-32 bytes of an index kept at most half full) besides the
-//! strings it is the first to name; the roster rows are built batch by batch as they are written.
+//! costs some 75-85 bytes (its 64-byte entry and 9-18 bytes of an index of 8-byte slots, at most seven eighths
+//! full) besides the strings it is the first to name; the roster rows are built batch by batch as they are
+//! written.
 //! Where two records disagree on a name, the one seen at the later time wins, ties going to the greater value, so
 //! the result does not depend on the order rows arrive in.
 //!
