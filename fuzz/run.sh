@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 sanitizer="${SANITIZER:-none}"
 toolchain="${FUZZ_TOOLCHAIN:-}"
-all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp upload deflate"
+all_targets="decode_csv decode_okta decode_entra decode_google sniff framing compressed timestamp upload deflate aggregate"
 targets="${TARGETS:-$all_targets}"
 
 if [ -z "$toolchain" ]; then
@@ -73,6 +73,10 @@ seed upload '\000' "${ndjson_files[@]}"
 seed upload '\004' "${ndjson_files[@]}"
 # deflate: level and cut, then NDJSON.
 seed deflate '\006' "${ndjson_files[@]}"
+# aggregate: records (kind, time and take in the first byte, then texts split at 0x1f) split at 0x1e.
+mkdir -p corpus/aggregate
+printf '\000app1\037ann@x.io\03700u1\037Ann\037Lee\037App\036\002app1\037\03700u2\036\011app2\037ann@x.io\036\003\037bo@x.io\03700u2\037Bo\036\004app1\037\037\037\037\037App One\036\200app2\037cy@x.io' \
+    >corpus/aggregate/seed-rows
 mkdir -p corpus/timestamp
 i=0
 for t in '2024-03-05T15:56:53.889Z' '2025-03-01T09:00:00.1234567Z' '3/5/2024 3:56:53 PM' '3/5/24, 15:56' \
