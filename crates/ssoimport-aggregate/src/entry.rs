@@ -316,11 +316,9 @@ impl Pairs {
         self.table.warm_slot(pair_key(app, user))
     }
 
-    /// The entry of `app` and `user`, if there is one.
-    pub(crate) fn find(&self, app: Sym, user: Sym) -> Option<&Pair> {
-        self.table
-            .find(pair_key(app, user))
-            .map(|i| &self.table.rows()[i])
+    /// The index of the entry of `app` and `user`, if there is one.
+    pub(crate) fn find(&self, app: Sym, user: Sym) -> Option<usize> {
+        self.table.find(pair_key(app, user))
     }
 
     /// The index of the entry of `app` and `user`, made empty if missing.

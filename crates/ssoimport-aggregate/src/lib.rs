@@ -174,8 +174,9 @@ impl Aggregator {
     }
 
     /// Reads, for a group of rows, what their lookups of users and pairs will read, one step at a time: the
-    /// misses of the whole group overlap instead of following one another (see [`intern::warm`]). Leaves the
-    /// strings' hashes in `ahead`, so they are not computed again.
+    /// misses of the whole group overlap instead of following one another (see [`intern::warm`]). Leaves in
+    /// `ahead` what it found (hashes, handles, entries), so that adding the rows does not look them up again:
+    /// strings and entries are only ever added, so what is found stays valid while the group is added.
     fn warm(&self, ahead: &mut [Ahead<'_>]) {
         let strings = &self.strings;
         for a in ahead.iter_mut() {
@@ -193,30 +194,30 @@ impl Aggregator {
             read ^= strings.warm_record(user);
         }
         intern::warm(read);
-        let mut found = [None; WARM_GROUP];
-        for (a, found) in ahead.iter().zip(&mut found) {
-            if let (Some((app, user, by_user_id)), Some((app_hash, user_hash))) = (a.texts, a.hashes)
+        for a in ahead.iter_mut() {
+            if let (Some((app, user, _)), Some((app_hash, user_hash))) = (a.texts, a.hashes)
                 && let Some(app) = strings.find_hashed(app, app_hash)
                 && let Some(user) = strings.find_hashed(user, user_hash)
             {
-                let pairs = if by_user_id {
-                    &self.by_user_id
-                } else {
-                    &self.roster
-                };
-                *found = Some((pairs, app, user));
+                a.syms = Some((app, user));
             }
         }
-        for &(pairs, app, user) in found.iter().flatten() {
-            read ^= pairs.warm_slot(app, user);
+        let pairs_of = |a: &Ahead<'_>| match a.texts {
+            Some((_, _, true)) => &self.by_user_id,
+            _ => &self.roster,
+        };
+        for a in ahead.iter() {
+            if let Some((app, user)) = a.syms {
+                read ^= pairs_of(a).warm_slot(app, user);
+            }
         }
         intern::warm(read);
         let mut user_ids = [None; WARM_GROUP];
-        for (found, user_id) in found.iter().zip(&mut user_ids) {
-            if let Some((pairs, app, user)) = found
-                && let Some(pair) = pairs.find(*app, *user)
-            {
-                *user_id = pair.text(USER_ID);
+        for (a, user_id) in ahead.iter_mut().zip(&mut user_ids) {
+            if let Some((app, user)) = a.syms {
+                let pairs = pairs_of(a);
+                a.pair = pairs.find(app, user);
+                *user_id = a.pair.and_then(|i| pairs.rows()[i].text(USER_ID));
             }
         }
         for &sym in user_ids.iter().flatten() {
@@ -250,9 +251,10 @@ impl Aggregator {
             .or(ts(c.activated))
             .or(ts(c.created))
             .unwrap_or(i64::MIN);
-        let app_sym = match ahead.hashes {
-            Some((app_hash, _)) => strings.intern_hashed(app_key, app_hash),
-            None => strings.intern(app_key),
+        let app_sym = match (ahead.syms, ahead.hashes) {
+            (Some((app, _)), _) => app,
+            (None, Some((app_hash, _))) => strings.intern_hashed(app_key, app_hash),
+            (None, None) => strings.intern(app_key),
         };
         let a = self.apps.find_or_insert(app_sym.key(), || AppEntry::new(app_sym));
         let app_entry = self.apps.row_mut(a);
@@ -275,11 +277,15 @@ impl Aggregator {
         } else {
             &mut self.roster
         };
-        let user = match ahead.hashes {
-            Some((_, user_hash)) => strings.intern_hashed(user_text, user_hash),
-            None => strings.intern(user_text),
+        let user = match (ahead.syms, ahead.hashes) {
+            (Some((_, user)), _) => user,
+            (None, Some((_, user_hash))) => strings.intern_hashed(user_text, user_hash),
+            (None, None) => strings.intern(user_text),
         };
-        let i = pairs.slot(app_sym, user);
+        let i = match ahead.pair {
+            Some(i) => i,
+            None => pairs.slot(app_sym, user),
+        };
         let mut entry = pairs.load(i);
         // A value equal to the user's key (the email, most often) has the user's handle.
         let as_user = |v: Option<&str>| {
@@ -486,6 +492,10 @@ struct Ahead<'a> {
     texts: Option<(&'a str, &'a str, bool)>,
     /// The app's and the user's [`Interner::hash`].
     hashes: Option<(u64, u64)>,
+    /// Their handles, if interned already.
+    syms: Option<(Sym, Sym)>,
+    /// The index of their entry, if there is one.
+    pair: Option<usize>,
 }
 
 /// The user of a pair: the unique id, else the user id alone (`true`), to be joined with a user list.
