@@ -256,15 +256,10 @@ impl Index {
     fn grow(&mut self) {
         let len = (self.lines.len() * 2).max(2);
         let old = std::mem::replace(&mut self.lines, vec![Line::default(); len]);
-        let mask = len - 1;
         for slot in old.iter().flat_map(|line| line.0).filter(|&slot| slot != 0) {
-            let mut line = (slot >> 32) as usize & mask;
-            loop {
-                if let Some(free) = self.lines[line].0.iter_mut().find(|s| **s == 0) {
-                    *free = slot;
-                    break;
-                }
-                line = (line + 1) & mask;
+            // The slot's high half is its hash's; matching nothing, the lookup ends at the first free slot.
+            if let Err((line, i)) = self.find(slot, |_| false) {
+                self.lines[line].0[i] = slot;
             }
         }
     }
